@@ -1,0 +1,132 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Outcome says why a statement did or did not apply to a request.
+type Outcome uint8
+
+// Statement outcomes, as Explain reports them.
+const (
+	Applied            Outcome = Outcome(outMatched)
+	ActionNotMatched   Outcome = Outcome(outAction)
+	ResourceNotMatched Outcome = Outcome(outResource)
+	PrincipalNotMatch  Outcome = Outcome(outPrincipal)
+	ConditionFalse     Outcome = Outcome(outCondition)
+	VariableUnresolved Outcome = Outcome(outUnresolved)
+)
+
+func (o Outcome) String() string {
+	return [...]string{"applied", "action not matched", "resource not matched", "principal not matched", "condition false", "variable unresolved"}[o]
+}
+
+// StatementTrace is one statement's part in a decision.
+type StatementTrace struct {
+	PolicyID  string
+	Statement int // 1-based
+	Sid       string
+	Effect    Effect
+	Outcome   Outcome
+	Principal PrincipalMatch // when Applied and the statement has a Principal
+	// Reason says in words what matched or which element failed, with the
+	// values compared.
+	Reason string
+}
+
+// Explanation is a decision with every statement's part in it.
+type Explanation struct {
+	Decision   Decision
+	Statements []StatementTrace
+}
+
+// Explain evaluates req like Evaluate, but visits every statement of every
+// policy and records why each one did or did not apply. It is meant for
+// people (denial messages, `assumed explain`), not the hot path.
+func (s *Set) Explain(req *Request) Explanation {
+	var ex Explanation
+	if s == nil {
+		return ex
+	}
+	svc, name, _ := strings.Cut(req.Action, ":")
+	for _, e := range s.entries {
+		for _, st := range e.Policy.Statements {
+			out, pm, failing := st.evaluateDetail(req, svc, name)
+			tr := StatementTrace{PolicyID: e.ID, Statement: st.Index, Sid: st.Sid, Effect: st.Effect, Outcome: Outcome(out), Principal: pm}
+			tr.Reason = st.reason(req, out, pm, failing)
+			if out == outMatched {
+				if st.Effect == Deny {
+					ex.Decision = Denied
+				} else if ex.Decision != Denied {
+					ex.Decision = Allowed
+				}
+			}
+			ex.Statements = append(ex.Statements, tr)
+		}
+	}
+	return ex
+}
+
+func (st *Statement) reason(req *Request, out outcome, pm PrincipalMatch, failing int) string {
+	switch out {
+	case outMatched:
+		r := fmt.Sprintf("%s applies", st.Effect)
+		if st.Principal != nil {
+			r += fmt.Sprintf(" (principal matched as %s)", pm)
+		}
+		return r
+	case outAction:
+		if st.NotAction {
+			return fmt.Sprintf("action %s is excluded by NotAction %s", req.Action, quoteList(st.Actions))
+		}
+		return fmt.Sprintf("action %s is not in Action %s", req.Action, quoteList(st.Actions))
+	case outResource:
+		if st.NotResource {
+			return fmt.Sprintf("resource %s is excluded by NotResource %s", req.Resource, quoteList(st.Resources))
+		}
+		return fmt.Sprintf("resource %s is not in Resource %s", req.Resource, quoteList(st.Resources))
+	case outPrincipal:
+		who := "no principal"
+		if req.Principal != nil {
+			who = req.Principal.ARN
+		}
+		el := "Principal"
+		if st.NotPrincipal {
+			el = "NotPrincipal"
+		}
+		vals := make([]string, 0, len(st.Principal.Entries))
+		for _, e := range st.Principal.Entries {
+			vals = append(vals, e.Key+":"+e.Value)
+		}
+		if st.Principal.All {
+			vals = append(vals, "*")
+		}
+		if st.NotPrincipal {
+			return fmt.Sprintf("caller %s is exempted by %s %s", who, el, quoteList(vals))
+		}
+		return fmt.Sprintf("caller %s is not named by %s %s", who, el, quoteList(vals))
+	case outCondition, outUnresolved:
+		if failing < 0 {
+			return fmt.Sprintf("a policy variable in Resource %s could not be resolved from the request", quoteList(st.Resources))
+		}
+		c := st.Conditions[failing]
+		got, present := req.Context.Lookup(c.Key)
+		if out == outUnresolved {
+			return fmt.Sprintf("condition %s %s: a policy variable in %s could not be resolved from the request", c.Operator, c.Key, quoteList(c.Values))
+		}
+		if !present {
+			return fmt.Sprintf("condition %s %s %s is false: the key is not in the request", c.Operator, c.Key, quoteList(c.Values))
+		}
+		return fmt.Sprintf("condition %s %s %s is false for request value %s", c.Operator, c.Key, quoteList(c.Values), quoteList(got))
+	}
+	return ""
+}
+
+func quoteList(vals []string) string {
+	q := make([]string, len(vals))
+	for i, v := range vals {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
