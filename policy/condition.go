@@ -290,7 +290,7 @@ func (c *Condition) eval(ctx *Context) condResult {
 	case ForAnyValue, ForAllValues:
 		all := c.qualifier == ForAllValues
 		for _, rv := range v.values {
-			m, r := c.matchAny(rv, ctx)
+			m, r := c.matchAny(rv, &v, ctx)
 			if r == condUnresolved {
 				return condUnresolved
 			}
@@ -311,7 +311,7 @@ func (c *Condition) eval(ctx *Context) condResult {
 	}
 	any := false
 	for _, rv := range v.values {
-		m, r := c.matchAny(rv, ctx)
+		m, r := c.matchAny(rv, &v, ctx)
 		if r == condUnresolved {
 			return condUnresolved
 		}
@@ -327,8 +327,9 @@ func (c *Condition) eval(ctx *Context) condResult {
 }
 
 // matchAny reports whether the request value rv matches at least one
-// policy value under the operator family (ignoring negation).
-func (c *Condition) matchAny(rv string, ctx *Context) (bool, condResult) {
+// policy value under the operator family (ignoring negation). cv is the
+// context entry rv comes from, whose pre-parsed forms are used when set.
+func (c *Condition) matchAny(rv string, cv *ctxValue, ctx *Context) (bool, condResult) {
 	switch c.fam {
 	case famString, famStringIgnoreCase, famStringLike:
 		fold := c.fam == famStringIgnoreCase
@@ -368,9 +369,12 @@ func (c *Condition) matchAny(rv string, ctx *Context) (bool, condResult) {
 			}
 		}
 	case famDateEquals, famDateLessThan, famDateLessThanEquals, famDateGreaterThan, famDateGreaterThanEquals:
-		t, err := parseDate(rv)
-		if err != nil {
-			return false, condTrue
+		t := cv.time
+		if !cv.hasTime {
+			var err error
+			if t, err = parseDate(rv); err != nil {
+				return false, condTrue
+			}
 		}
 		for i := range c.vals {
 			if compareOrdered(c.fam-famDateEquals, t.Compare(c.vals[i].t)) {
@@ -403,11 +407,14 @@ func (c *Condition) matchAny(rv string, ctx *Context) (bool, condResult) {
 			}
 		}
 	case famIP:
-		a, err := netip.ParseAddr(rv)
-		if err != nil {
-			return false, condTrue
+		a := cv.addr
+		if !cv.hasAddr {
+			var err error
+			if a, err = netip.ParseAddr(rv); err != nil {
+				return false, condTrue
+			}
+			a = a.Unmap()
 		}
-		a = a.Unmap()
 		for i := range c.vals {
 			if c.vals[i].prefix.Contains(a) {
 				return true, condTrue

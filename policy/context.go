@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,6 +23,12 @@ type ctxValue struct {
 	name   string // the key as first set, for display
 	values []string
 	multi  bool
+	// Pre-parsed forms of a single value, set by SetTime and SetIP so
+	// that Date and IP conditions need not parse on every evaluation.
+	time    time.Time
+	hasTime bool
+	addr    netip.Addr
+	hasAddr bool
 }
 
 // NewContext returns an empty context.
@@ -43,8 +50,20 @@ func (c *Context) SetBool(key string, v bool) { c.Set(key, strconv.FormatBool(v)
 
 // SetTime sets aws:CurrentTime (ISO 8601) and aws:EpochTime (seconds) to t.
 func (c *Context) SetTime(t time.Time) {
-	c.Set("aws:CurrentTime", t.UTC().Format(time.RFC3339))
-	c.Set("aws:EpochTime", strconv.FormatInt(t.Unix(), 10))
+	t = t.UTC().Truncate(time.Second)
+	c.SetDate("aws:CurrentTime", t.Format(time.RFC3339), t)
+	c.SetDate("aws:EpochTime", strconv.FormatInt(t.Unix(), 10), t)
+}
+
+// SetDate sets a single-valued date key whose text form is text and whose
+// parsed value is t (aws:TokenIssueTime, aws:CurrentTime, …).
+func (c *Context) SetDate(key, text string, t time.Time) {
+	c.keys[strings.ToLower(key)] = ctxValue{name: key, values: []string{text}, time: t, hasTime: true}
+}
+
+// SetIP sets a single-valued IP address key (aws:SourceIp).
+func (c *Context) SetIP(key string, a netip.Addr) {
+	c.keys[strings.ToLower(key)] = ctxValue{name: key, values: []string{a.String()}, addr: a.Unmap(), hasAddr: true}
 }
 
 // Delete removes a key.

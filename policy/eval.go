@@ -1,6 +1,10 @@
 package policy
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/assumed-dev/assumed/arn"
+)
 
 // Request is what is being asked: who, which action, on what, in which
 // context.
@@ -67,16 +71,26 @@ type Entry struct {
 
 // Set is a group of compiled policies evaluated together (a principal's
 // identity policies, a resource's policy, a session's policies). Its
-// statements are indexed by action service prefix, so a request only
-// visits statements that can name its action. A Set is immutable and safe
+// statements are indexed by action: a request visits only the statements
+// that name its action exactly, name a wildcard within its service, or
+// could match any service (NotAction, "*"). A Set is immutable and safe
 // for concurrent use.
 type Set struct {
 	entries   []Entry
-	byService map[string][]stmtRef
+	byService map[string]*serviceIndex
 	anyAction []stmtRef // NotAction statements and statements with a "*" service
 }
 
-type stmtRef struct{ entry, stmt int32 }
+// serviceIndex holds one service prefix's statements.
+type serviceIndex struct {
+	exact map[string][]stmtRef // lower-case action name → statements naming it literally
+	glob  []stmtRef            // statements with a wildcard action name in the service
+}
+
+type stmtRef struct {
+	st          *Statement
+	entry, stmt int32
+}
 
 func (a stmtRef) less(b stmtRef) bool {
 	return a.entry < b.entry || a.entry == b.entry && a.stmt < b.stmt
@@ -84,7 +98,7 @@ func (a stmtRef) less(b stmtRef) bool {
 
 // NewSet indexes the given policies. Nil policies are skipped.
 func NewSet(entries ...Entry) *Set {
-	s := &Set{byService: make(map[string][]stmtRef)}
+	s := &Set{byService: make(map[string]*serviceIndex)}
 	for _, e := range entries {
 		if e.Policy == nil {
 			continue
@@ -92,30 +106,51 @@ func NewSet(entries ...Entry) *Set {
 		ei := int32(len(s.entries))
 		s.entries = append(s.entries, e)
 		for si, st := range e.Policy.Statements {
-			ref := stmtRef{ei, int32(si)}
-			if st.NotAction {
-				s.anyAction = append(s.anyAction, ref)
-				continue
-			}
-			seen := map[string]bool{}
-			wild := false
-			for _, a := range st.actions {
-				if a.anyService {
-					wild = true
-				} else if !seen[a.service] {
-					seen[a.service] = true
-				}
-			}
-			if wild {
-				s.anyAction = append(s.anyAction, ref)
-				continue
-			}
-			for svc := range seen {
-				s.byService[svc] = append(s.byService[svc], ref)
-			}
+			s.index(stmtRef{st, ei, int32(si)}, st)
 		}
 	}
 	return s
+}
+
+func (s *Set) index(ref stmtRef, st *Statement) {
+	if st.NotAction {
+		s.anyAction = append(s.anyAction, ref)
+		return
+	}
+	for _, a := range st.actions {
+		if a.anyService {
+			s.anyAction = append(s.anyAction, ref)
+			return
+		}
+	}
+	globbed := map[string]bool{}
+	for _, a := range st.actions {
+		if !a.name.literal {
+			globbed[a.service] = true
+		}
+	}
+	added := map[string]bool{}
+	for _, a := range st.actions {
+		si := s.byService[a.service]
+		if si == nil {
+			si = &serviceIndex{exact: map[string][]stmtRef{}}
+			s.byService[a.service] = si
+		}
+		key := a.service + ":" + a.name.raw
+		switch {
+		case globbed[a.service]:
+			key = a.service + ":"
+			if added[key] {
+				continue
+			}
+			si.glob = append(si.glob, ref)
+		case added[key]:
+			continue
+		default:
+			si.exact[a.name.raw] = append(si.exact[a.name.raw], ref)
+		}
+		added[key] = true
+	}
 }
 
 // Len returns the number of policies in the set.
@@ -137,30 +172,28 @@ func (s *Set) Evaluate(req *Request, res *Result) Decision {
 	if !ok {
 		return NotApplicable
 	}
-	var byService []stmtRef
-	if isLower(svc) {
-		byService = s.byService[svc]
-	} else {
-		var buf [64]byte
-		if len(svc) <= len(buf) {
-			n := copy(buf[:], svc)
-			for i := 0; i < n; i++ {
-				buf[i] = lowerASCII(buf[i])
-			}
-			byService = s.byService[string(buf[:n])]
-		}
+	var exact, glob []stmtRef
+	if si := lookupFold(s.byService, svc); si != nil {
+		exact, glob = lookupFold(si.exact, name), si.glob
 	}
-	// Visit both lists in policy order.
-	a, b := byService, s.anyAction
-	for len(a) > 0 || len(b) > 0 {
+	rq := request{Request: req, svc: svc, name: name}
+	rq.parts, rq.isARN = arn.Split(req.Resource)
+	// Visit the three lists in policy order. Statements found through the
+	// exact index name the action literally and skip the action check.
+	any := s.anyAction
+	for len(exact) > 0 || len(glob) > 0 || len(any) > 0 {
 		var ref stmtRef
-		if len(b) == 0 || len(a) > 0 && a[0].less(b[0]) {
-			ref, a = a[0], a[1:]
-		} else {
-			ref, b = b[0], b[1:]
+		actionKnown := false
+		switch {
+		case len(exact) > 0 && (len(glob) == 0 || exact[0].less(glob[0])) && (len(any) == 0 || exact[0].less(any[0])):
+			ref, exact, actionKnown = exact[0], exact[1:], true
+		case len(glob) > 0 && (len(any) == 0 || glob[0].less(any[0])):
+			ref, glob = glob[0], glob[1:]
+		default:
+			ref, any = any[0], any[1:]
 		}
-		st := s.entries[ref.entry].Policy.Statements[ref.stmt]
-		out, pm := st.evaluate(req, svc, name)
+		st := ref.st
+		out, pm, _ := st.evaluateDetail(&rq, actionKnown)
 		if out != outMatched {
 			continue
 		}
@@ -175,6 +208,31 @@ func (s *Set) Evaluate(req *Request, res *Result) Decision {
 		}
 	}
 	return res.Decision
+}
+
+// request is a Request with its action and resource split once.
+type request struct {
+	*Request
+	svc, name string
+	parts     [6]string
+	isARN     bool
+}
+
+// lookupFold looks s up in a map with lower-case keys. It lowers s in a
+// stack buffer: the compiler does not allocate for m[string(bytes)].
+func lookupFold[V any](m map[string]V, s string) V {
+	if isLower(s) {
+		return m[s]
+	}
+	var buf [128]byte
+	if len(s) > len(buf) {
+		return m[strings.ToLower(s)]
+	}
+	n := copy(buf[:], s)
+	for i := 0; i < n; i++ {
+		buf[i] = lowerASCII(buf[i])
+	}
+	return m[string(buf[:n])]
 }
 
 func isLower(s string) bool {
@@ -198,20 +256,22 @@ const (
 	outUnresolved // a policy variable could not be resolved
 )
 
-// evaluate decides whether the statement applies to req. For outCondition
-// and outUnresolved from a condition, failing is the index of the
-// condition; for outUnresolved from a resource it is -1.
-func (st *Statement) evaluate(req *Request, svc, name string) (outcome, PrincipalMatch) {
-	out, pm, _ := st.evaluateDetail(req, svc, name)
-	return out, pm
-}
-
-func (st *Statement) evaluateDetail(req *Request, svc, name string) (out outcome, pm PrincipalMatch, failing int) {
-	if st.matchAction(svc, name) == st.NotAction {
+// evaluateDetail decides whether the statement applies to the request.
+// actionKnown says the caller already knows the statement names the
+// action. For outCondition and outUnresolved from a condition, failing is
+// the index of the condition; otherwise it is -1.
+func (st *Statement) evaluateDetail(rq *request, actionKnown bool) (out outcome, pm PrincipalMatch, failing int) {
+	if !actionKnown && st.matchAction(rq.svc, rq.name) == st.NotAction {
 		return outAction, MatchNone, -1
 	}
+	req := rq.Request
+	for _, key := range st.vars {
+		if _, ok := req.Context.variable(key); !ok {
+			return outUnresolved, MatchNone, -1
+		}
+	}
 	if st.HasResource {
-		m, ok := st.matchResource(req.Resource, req.Context)
+		m, ok := st.matchResource(rq, req.Context)
 		if !ok {
 			return outUnresolved, MatchNone, -1
 		}
@@ -259,10 +319,23 @@ func (st *Statement) matchAction(svc, name string) bool {
 // matchResource reports whether any Resource value matches; ok is false
 // when none matched and a policy variable in one of them could not be
 // resolved.
-func (st *Statement) matchResource(resource string, ctx *Context) (matched, ok bool) {
+func (st *Statement) matchResource(rq *request, ctx *Context) (matched, ok bool) {
 	ok = true
 	for i := range st.resources {
-		m, resolved := st.resources[i].match(resource, ctx)
+		r := &st.resources[i]
+		if r.all {
+			return true, true
+		}
+		if r.never {
+			continue
+		}
+		// Only "*" matches a resource that is not an ARN ("*" itself for
+		// actions without a resource type). A literal service or resource
+		// prefix rejects most patterns without a call.
+		if !rq.isARN || r.service != "" && r.service != rq.parts[2] || !strings.HasPrefix(rq.parts[5], r.resourcePrefix) {
+			continue
+		}
+		m, resolved := r.matchParts(&rq.parts, ctx)
 		if m && resolved {
 			return true, true
 		}

@@ -3,6 +3,8 @@ package policy
 import (
 	"fmt"
 	"strings"
+
+	"github.com/assumed-dev/assumed/arn"
 )
 
 // Outcome says why a statement did or did not apply to a request.
@@ -49,10 +51,12 @@ func (s *Set) Explain(req *Request) Explanation {
 	if s == nil {
 		return ex
 	}
-	svc, name, _ := strings.Cut(req.Action, ":")
+	rq := request{Request: req}
+	rq.svc, rq.name, _ = strings.Cut(req.Action, ":")
+	rq.parts, rq.isARN = arn.Split(req.Resource)
 	for _, e := range s.entries {
 		for _, st := range e.Policy.Statements {
-			out, pm, failing := st.evaluateDetail(req, svc, name)
+			out, pm, failing := st.evaluateDetail(&rq, false)
 			tr := StatementTrace{PolicyID: e.ID, Statement: st.Index, Sid: st.Sid, Effect: st.Effect, Outcome: Outcome(out), Principal: pm}
 			tr.Reason = st.reason(req, out, pm, failing)
 			if out == outMatched {
@@ -108,7 +112,13 @@ func (st *Statement) reason(req *Request, out outcome, pm PrincipalMatch, failin
 		return fmt.Sprintf("caller %s is not named by %s %s", who, el, quoteList(vals))
 	case outCondition, outUnresolved:
 		if failing < 0 {
-			return fmt.Sprintf("a policy variable in Resource %s could not be resolved from the request", quoteList(st.Resources))
+			var missing []string
+			for _, key := range st.vars {
+				if _, ok := req.Context.variable(key); !ok {
+					missing = append(missing, "${"+key+"}")
+				}
+			}
+			return fmt.Sprintf("policy variables %s have no single value in the request and no default, so the statement does not apply", strings.Join(missing, ", "))
 		}
 		c := st.Conditions[failing]
 		got, present := req.Context.Lookup(c.Key)

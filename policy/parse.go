@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -46,20 +47,25 @@ type Policy struct {
 
 // Statement is one compiled statement.
 type Statement struct {
-	Index        int // 1-based position in the policy
-	Sid          string
+	// The fields evaluation reads come first, to share cache lines.
 	Effect       Effect
-	Principal    *Principals // Principal or NotPrincipal; nil when neither
-	NotPrincipal bool
-	Actions      []string // Action or NotAction values as written
 	NotAction    bool
-	Resources    []string // Resource or NotResource values as written
 	NotResource  bool
 	HasResource  bool // a Resource or NotResource element is present
-	Conditions   []*Condition
+	NotPrincipal bool
+	resources    []arnPattern
+	// vars are the policy variables without a default that the Resource
+	// and Condition elements use (lower-case keys): if any cannot be
+	// resolved the statement does not match, whatever else it says.
+	vars       []string
+	Principal  *Principals // Principal or NotPrincipal; nil when neither
+	Conditions []*Condition
+	actions    []actionPattern
 
-	actions   []actionPattern
-	resources []arnPattern
+	Index     int // 1-based position in the policy
+	Sid       string
+	Actions   []string // Action or NotAction values as written
+	Resources []string // Resource or NotResource values as written
 }
 
 // Principals is a compiled Principal or NotPrincipal element.
@@ -376,6 +382,20 @@ func isAlnum(s string) bool {
 	return true
 }
 
+// collectVars records the variables without a default in value, when
+// the policy substitutes variables.
+func (v *validator) collectVars(st *Statement, value string) {
+	if !v.vars {
+		return
+	}
+	p := compilePattern(value, false, true, false)
+	for _, t := range p.toks {
+		if t.kind == tVar && !t.hasDef && !slices.Contains(st.vars, t.key) {
+			st.vars = append(st.vars, t.key)
+		}
+	}
+}
+
 // trustActions are the actions a role trust policy may name.
 var trustActions = map[string]bool{
 	"sts:assumerole": true, "sts:assumerolewithsaml": true, "sts:assumerolewithwebidentity": true,
@@ -486,37 +506,60 @@ func (v *validator) resourcesOf(st *Statement, resource, notResource *jnode) {
 			v.fail(rank, idx, sid, msg, fmt.Sprintf("%s %q", element, r))
 			continue
 		}
-		ap, _ := compileARNPattern(r, v.vars)
+		ap, ok := compileARNPattern(r, v.vars)
+		if !ok {
+			// A short pattern that does not end in '*': valid, but no
+			// ARN has so few components. Keep it as never matching.
+			ap = arnPattern{raw: r, never: true}
+		}
 		st.resources = append(st.resources, ap)
+		v.collectVars(st, ap.raw)
 	}
 }
 
-// checkResource validates one Resource value as IAM does.
+// checkResource validates one Resource value with IAM's checks, in
+// IAM's order and with its texts.
 func checkResource(r string) (rank int, msg string) {
 	if r == "*" {
 		return 0, ""
 	}
-	first, rest, found := strings.Cut(r, ":")
-	if !found || first != "arn" {
+	_, rest, found := strings.Cut(r, ":")
+	if !found {
 		return prResourceFormat, msgResourceFormat(r)
 	}
 	partition, rest, found := strings.Cut(rest, ":")
 	if partition != "*" && !arn.ValidPartition(partition) {
-		parts := strings.SplitN(rest, ":", 4)
-		for len(parts) < 4 {
-			parts = append(parts, "*")
+		// IAM echoes the value as a six-component ARN, with "*" for the
+		// components that are missing.
+		p := strings.Split(rest, ":")
+		c := [4]string{"*", "*", "*", "*"}
+		if p[0] != "" || len(p) > 1 {
+			c[0] = p[0]
 		}
-		return prResourceFormat, fmt.Sprintf("Partition \"%s\" is not valid for resource \"arn:%s:%s\".", partition, partition, strings.Join(parts, ":"))
+		if len(p) > 1 {
+			c[1] = p[1]
+		}
+		if len(p) > 2 {
+			c[2] = p[2]
+		}
+		if len(p) > 3 {
+			c[3] = strings.Join(p[3:], ":")
+		}
+		return prResourceFormat, fmt.Sprintf("Partition \"%s\" is not valid for resource \"arn:%s:%s:%s:%s:%s\".", partition, partition, c[0], c[1], c[2], c[3])
 	}
-	service, _, found2 := strings.Cut(rest, ":")
-	if !found || !found2 || service == "" {
+	if !found {
 		return prResourceFormat, msgResourceVendor
+	}
+	// IAM's legacy parser: fewer than five colons is fine unless the
+	// value has an empty component; the service may not be empty.
+	if strings.Count(r, ":") < 5 && strings.Contains(r, "::") || strings.Split(r, ":")[2] == "" {
+		return prLegacy, msgLegacy
 	}
 	parts, ok := splitARN(r)
 	if !ok {
-		return prLegacy, msgLegacy
+		return 0, ""
 	}
-	region, resource := parts[3], parts[5]
+	service, region, resource := parts[2], parts[3], parts[5]
 	switch service {
 	case "iam":
 		if region != "" {
@@ -559,7 +602,7 @@ func (v *validator) principalOf(st *Statement, principal, notPrincipal *jnode) {
 		return
 	}
 	if v.kind.principalForbidden() {
-		v.fail(prPrincipalRule, idx, sid, msgPrincipalNotAllow, fmt.Sprintf("%s is not allowed in a %s policy", element, v.kind))
+		v.fail(prPrincipalRule, idx, sid, msgPrincipalNotAllow, fmt.Sprintf("%s is not allowed in policies of kind %s", element, v.kind))
 		return
 	}
 	ps := &Principals{}
@@ -623,6 +666,11 @@ func (v *validator) conditionsOf(st *Statement, n *jnode) {
 			continue
 		}
 		fam, negated, q, ifExists, ok := parseOperator(opf.key)
+		if !ok && len(opf.val.fields) == 0 {
+			// IAM accepts an unknown operator with no keys: it constrains
+			// nothing, so it cannot change a decision.
+			continue
+		}
 		if !ok {
 			v.fail(prSyntax, idx, sid, msgSyntax, fmt.Sprintf("unknown condition operator %q", opf.key))
 			continue
@@ -647,6 +695,11 @@ func (v *validator) conditionsOf(st *Statement, n *jnode) {
 			if kf.key == "" {
 				v.fail(prSyntax, idx, sid, msgSyntax, fmt.Sprintf("empty condition key under %s", opf.key))
 				continue
+			}
+			for _, val := range c.Values {
+				if fam != famNull && fam < famNumericEquals || fam == famARN {
+					v.collectVars(st, val)
+				}
 			}
 			if err := compileCondition(c, v.vars); err != nil {
 				rank := prConditionValue

@@ -27,11 +27,17 @@ type token struct {
 // pattern is a string value from a policy compiled for matching: literal
 // text, wildcards (for Like operators and resources) and policy variables.
 type pattern struct {
-	raw     string
-	toks    []token
 	literal bool // only literal text: raw is the whole pattern
 	star    bool // exactly "*"
 	hasVar  bool
+	// starsOnly: only literal text and '*' (no '?', no variables), which
+	// matchStars decides in linear time.
+	starsOnly bool
+	// prefix and suffix are literal text every match starts or ends with,
+	// checked before anything else to reject most values at once.
+	prefix, suffix string
+	raw            string
+	toks           []token
 }
 
 // compilePattern compiles s. wildcards says whether '*' and '?' are
@@ -98,7 +104,66 @@ func compilePattern(s string, wildcards, vars, fold bool) pattern {
 		}
 	}
 	p.star = len(p.toks) == 1 && p.toks[0].kind == tStar
+	if !p.literal && !p.star {
+		p.starsOnly = true
+		for _, t := range p.toks {
+			if t.kind != tLit && t.kind != tStar {
+				p.starsOnly = false
+			}
+		}
+		if first := p.toks[0]; first.kind == tLit {
+			p.prefix = first.text
+		}
+		if last := p.toks[len(p.toks)-1]; last.kind == tLit && len(p.toks) > 1 {
+			p.suffix = last.text
+		}
+	}
 	return p
+}
+
+// hasAffix reports whether s starts with prefix and ends with suffix,
+// comparing case-insensitively when fold is set (prefix and suffix are
+// then lower-case).
+func (p *pattern) hasAffix(s string, fold bool) bool {
+	if len(s) < len(p.prefix)+len(p.suffix) {
+		return false
+	}
+	if fold {
+		return equalFoldLower(s[:len(p.prefix)], p.prefix) && equalFoldLower(s[len(s)-len(p.suffix):], p.suffix)
+	}
+	return s[:len(p.prefix)] == p.prefix && s[len(s)-len(p.suffix):] == p.suffix
+}
+
+// matchStars matches a pattern of literal text and '*' only, case-
+// sensitively: the first literal must start s, the last must end it, and
+// each one between is found leftmost in order, which is optimal when '*'
+// is the only wildcard.
+func (p *pattern) matchStars(s string) bool {
+	toks := p.toks
+	pos, end := 0, len(s)
+	if p.prefix != "" {
+		pos = len(p.prefix)
+		toks = toks[1:]
+	}
+	if p.suffix != "" {
+		end -= len(p.suffix)
+		toks = toks[:len(toks)-1]
+	}
+	if pos > end {
+		return false
+	}
+	mid := s[pos:end]
+	for _, t := range toks {
+		if t.kind != tLit {
+			continue
+		}
+		j := strings.Index(mid, t.text)
+		if j < 0 {
+			return false
+		}
+		mid = mid[j+len(t.text):]
+	}
+	return true
 }
 
 // parseVariable parses the inside of ${…}: a key, optionally followed by a
@@ -137,6 +202,12 @@ func (p *pattern) match(s string, ctx *Context, fold bool) (matched, ok bool) {
 	}
 	if p.star {
 		return true, true
+	}
+	if !p.hasAffix(s, fold) {
+		return false, true
+	}
+	if p.starsOnly && !fold {
+		return p.matchStars(s), true
 	}
 	var buf [maxVars]string
 	vals := buf[:0]
@@ -258,13 +329,24 @@ func equalFoldLower(s, lower string) bool {
 
 // arnPattern is an ARN pattern compiled component by component.
 type arnPattern struct {
-	raw   string
 	all   bool // "*"
-	parts [6]pattern
+	never bool // a pattern no ARN can match
+	// service is the service component when it is literal text, and
+	// resourcePrefix the literal text the resource component starts with:
+	// quick rejections before the component-wise match.
+	service        string
+	resourcePrefix string
+	// parts is kept behind a pointer so that a statement's patterns are
+	// small and dense, and the quick checks stay in cache.
+	parts *[6]pattern
+	raw   string
 }
 
 // compileARNPattern compiles an ARN pattern for segment-wise matching.
-// ok is false when s is neither "*" nor has six components.
+// ok is false when s is neither "*" nor an ARN pattern ("arn:…" or
+// "*:…"). A pattern of fewer than six components whose last component
+// ends in '*' has that '*' expand across the remaining colons, as AWS
+// documents; one that does not end in '*' can match no ARN.
 func compileARNPattern(s string, vars bool) (arnPattern, bool) {
 	ap := arnPattern{raw: s}
 	if s == "*" {
@@ -273,30 +355,68 @@ func compileARNPattern(s string, vars bool) (arnPattern, bool) {
 	}
 	parts, ok := splitARN(s)
 	if !ok {
-		return ap, false
+		short := strings.Split(s, ":")
+		if len(short) < 2 || !strings.HasSuffix(s, "*") {
+			return ap, false
+		}
+		for i := range parts {
+			if i < len(short) {
+				parts[i] = short[i]
+			} else {
+				parts[i] = "*"
+			}
+		}
 	}
+	ap.parts = new([6]pattern)
 	for i, part := range parts {
 		ap.parts[i] = compilePattern(part, true, vars, false)
+	}
+	if ap.parts[2].literal {
+		ap.service = ap.parts[2].raw
+	}
+	if r := &ap.parts[5]; r.literal {
+		ap.resourcePrefix = r.raw
+	} else {
+		ap.resourcePrefix = r.prefix
 	}
 	return ap, true
 }
 
 // match reports whether the ARN s matches; ok as for pattern.match.
 func (ap *arnPattern) match(s string, ctx *Context) (matched, ok bool) {
-	if ap.all {
-		return true, true
-	}
 	parts, valid := arn.Split(s)
 	if !valid {
-		return false, true
+		return ap.all, true
 	}
-	for i := range ap.parts {
-		m, ok := ap.parts[i].match(parts[i], ctx, false)
-		if !ok {
-			return false, false
-		}
-		if !m {
-			return false, true
+	return ap.matchParts(&parts, ctx)
+}
+
+// arnCheckOrder compares the service component first (it rejects most
+// candidates) and the long resource component before the rest.
+var arnCheckOrder = [6]int{2, 5, 4, 3, 1, 0}
+
+// matchParts is match on a valid ARN already split.
+func (ap *arnPattern) matchParts(parts *[6]string, ctx *Context) (matched, ok bool) {
+	if ap.all || ap.never {
+		return ap.all, true
+	}
+	for _, i := range arnCheckOrder {
+		sp := &ap.parts[i]
+		switch {
+		case sp.literal:
+			if parts[i] != sp.raw {
+				return false, true
+			}
+		case sp.star:
+		case sp.starsOnly:
+			if !sp.hasAffix(parts[i], false) || !sp.matchStars(parts[i]) {
+				return false, true
+			}
+		default:
+			m, ok := sp.match(parts[i], ctx, false)
+			if !ok || !m {
+				return false, ok
+			}
 		}
 	}
 	return true, true
