@@ -46,17 +46,19 @@ func Parse(s string) (ARN, error) {
 // account, resource) without allocating. ok is false when s has fewer than
 // five colons.
 func Split(s string) (parts [6]string, ok bool) {
-	rest := s
-	for i := 0; i < 5; i++ {
-		j := strings.IndexByte(rest, ':')
-		if j < 0 {
-			return parts, false
+	n, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == ':' {
+			parts[n] = s[start:i]
+			n++
+			start = i + 1
+			if n == 5 {
+				parts[5] = s[start:]
+				return parts, true
+			}
 		}
-		parts[i] = rest[:j]
-		rest = rest[j+1:]
 	}
-	parts[5] = rest
-	return parts, true
+	return parts, false
 }
 
 // String formats the ARN.

@@ -90,7 +90,7 @@ type Condition struct {
 	negated   bool
 	qualifier SetQualifier
 	ifExists  bool
-	key       string // lower-cased
+	key       ckey
 	vals      []condValue
 }
 
@@ -129,7 +129,7 @@ func parseOperator(name string) (fam opFamily, negated bool, q SetQualifier, ifE
 // policy variables are substituted. The error describes the first value
 // that does not fit the operator.
 func compileCondition(c *Condition, vars bool) error {
-	c.key = strings.ToLower(c.Key)
+	c.key = newKey(c.Key)
 	c.vals = make([]condValue, len(c.Values))
 	for i, v := range c.Values {
 		cv := &c.vals[i]
@@ -246,6 +246,9 @@ func isDigits(s string) bool {
 	return s != ""
 }
 
+// noValue stands for a missing key.
+var noValue ctxValue
+
 // condResult is the outcome of evaluating one condition.
 type condResult uint8
 
@@ -266,6 +269,9 @@ const (
 // negated operator true and any other operator false.
 func (c *Condition) eval(ctx *Context) condResult {
 	v, present := ctx.lookup(c.key)
+	if !present {
+		v = &noValue
+	}
 	if c.fam == famNull {
 		isNull := !present || len(v.values) == 0
 		for i := range c.vals {
@@ -290,7 +296,7 @@ func (c *Condition) eval(ctx *Context) condResult {
 	case ForAnyValue, ForAllValues:
 		all := c.qualifier == ForAllValues
 		for _, rv := range v.values {
-			m, r := c.matchAny(rv, &v, ctx)
+			m, r := c.matchAny(rv, v, ctx)
 			if r == condUnresolved {
 				return condUnresolved
 			}
@@ -311,7 +317,7 @@ func (c *Condition) eval(ctx *Context) condResult {
 	}
 	any := false
 	for _, rv := range v.values {
-		m, r := c.matchAny(rv, &v, ctx)
+		m, r := c.matchAny(rv, v, ctx)
 		if r == condUnresolved {
 			return condUnresolved
 		}

@@ -193,7 +193,7 @@ func (s *Set) Evaluate(req *Request, res *Result) Decision {
 			ref, any = any[0], any[1:]
 		}
 		st := ref.st
-		out, pm, _ := st.evaluateDetail(&rq, actionKnown)
+		out, pm, _ := st.evaluateDetail(&rq, actionKnown, false)
 		if out != outMatched {
 			continue
 		}
@@ -260,15 +260,18 @@ const (
 // actionKnown says the caller already knows the statement names the
 // action. For outCondition and outUnresolved from a condition, failing is
 // the index of the condition; otherwise it is -1.
-func (st *Statement) evaluateDetail(rq *request, actionKnown bool) (out outcome, pm PrincipalMatch, failing int) {
+//
+// A statement whose policy variables cannot all be resolved never
+// applies. Checking that last is enough for the decision (an unresolved
+// variable and a failed match both leave the statement out), and cheaper;
+// varsFirst checks it first, so that Explain names the right reason.
+func (st *Statement) evaluateDetail(rq *request, actionKnown, varsFirst bool) (out outcome, pm PrincipalMatch, failing int) {
 	if !actionKnown && st.matchAction(rq.svc, rq.name) == st.NotAction {
 		return outAction, MatchNone, -1
 	}
 	req := rq.Request
-	for _, key := range st.vars {
-		if _, ok := req.Context.variable(key); !ok {
-			return outUnresolved, MatchNone, -1
-		}
+	if varsFirst && !st.varsResolved(req.Context) {
+		return outUnresolved, MatchNone, -1
 	}
 	if st.HasResource {
 		m, ok := st.matchResource(rq, req.Context)
@@ -300,7 +303,21 @@ func (st *Statement) evaluateDetail(rq *request, actionKnown bool) (out outcome,
 			return outUnresolved, MatchNone, i
 		}
 	}
+	if !st.varsResolved(req.Context) {
+		return outUnresolved, MatchNone, -1
+	}
 	return outMatched, pm, -1
+}
+
+// varsResolved reports whether every variable without a default that the
+// statement uses has a single value in ctx.
+func (st *Statement) varsResolved(ctx *Context) bool {
+	for _, key := range st.vars {
+		if _, ok := ctx.variable(key); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func (st *Statement) matchAction(svc, name string) bool {

@@ -56,7 +56,7 @@ func (s *Set) Explain(req *Request) Explanation {
 	rq.parts, rq.isARN = arn.Split(req.Resource)
 	for _, e := range s.entries {
 		for _, st := range e.Policy.Statements {
-			out, pm, failing := st.evaluateDetail(&rq, false)
+			out, pm, failing := st.evaluateDetail(&rq, false, true)
 			tr := StatementTrace{PolicyID: e.ID, Statement: st.Index, Sid: st.Sid, Effect: st.Effect, Outcome: Outcome(out), Principal: pm}
 			tr.Reason = st.reason(req, out, pm, failing)
 			if out == outMatched {
@@ -115,7 +115,7 @@ func (st *Statement) reason(req *Request, out outcome, pm PrincipalMatch, failin
 			var missing []string
 			for _, key := range st.vars {
 				if _, ok := req.Context.variable(key); !ok {
-					missing = append(missing, "${"+key+"}")
+					missing = append(missing, "${"+key.name+"}")
 				}
 			}
 			return fmt.Sprintf("policy variables %s have no single value in the request and no default, so the statement does not apply", strings.Join(missing, ", "))

@@ -57,7 +57,7 @@ type Statement struct {
 	// vars are the policy variables without a default that the Resource
 	// and Condition elements use (lower-case keys): if any cannot be
 	// resolved the statement does not match, whatever else it says.
-	vars       []string
+	vars       []ckey
 	Principal  *Principals // Principal or NotPrincipal; nil when neither
 	Conditions []*Condition
 	actions    []actionPattern

@@ -20,7 +20,7 @@ const (
 type token struct {
 	kind   tokKind
 	text   string // literal text (tLit), or the default (tVar with hasDef)
-	key    string // lower-cased context key (tVar)
+	key    ckey   // context key (tVar)
 	hasDef bool
 }
 
@@ -182,7 +182,7 @@ func parseVariable(body string) (token, bool) {
 	if key == "" || strings.ContainsAny(key, " \t'") {
 		return token{}, false
 	}
-	return token{kind: tVar, key: strings.ToLower(key), text: def, hasDef: hasDef}, true
+	return token{kind: tVar, key: newKey(key), text: def, hasDef: hasDef}, true
 }
 
 // maxVars is how many variables one pattern may resolve without allocating.
@@ -232,76 +232,83 @@ func (p *pattern) match(s string, ctx *Context, fold bool) (matched, ok bool) {
 
 // globTokens matches s against toks, with vals holding the resolved
 // values of the tVar tokens in order. It is the classic wildcard matcher
-// with a single backtracking point, walking the pattern as a stream of
-// characters across token boundaries.
+// with a single backtracking point (the last '*'), comparing each literal
+// or variable token as a whole: a token has no wildcards inside, so it
+// either matches entirely at the current position or sends the matcher
+// back to the last '*'.
 func globTokens(toks []token, vals []string, s string, fold bool) bool {
-	ti, off, si, vi := 0, 0, 0, 0 // pattern token, offset in it, position in s, next variable
+	ti, si, vi := 0, 0, 0 // pattern token, position in s, next variable value
 	starTi, starSi, starVi := -1, 0, 0
-	text := func(i, v int) string {
-		if toks[i].kind == tVar {
-			return vals[v]
-		}
-		return toks[i].text
-	}
-	for si < len(s) {
-		if ti < len(toks) {
-			switch toks[ti].kind {
+	for {
+		if ti == len(toks) {
+			if si == len(s) {
+				return true
+			}
+		} else {
+			switch t := &toks[ti]; t.kind {
 			case tStar:
+				if ti == len(toks)-1 {
+					return true // a trailing '*' takes the rest
+				}
 				starTi, starSi, starVi = ti, si, vi
 				ti++
-				off = 0
 				continue
 			case tQuest:
-				_, n := utf8.DecodeRuneInString(s[si:])
-				si += n
-				ti++
-				continue
-			default:
-				t := text(ti, vi)
-				if off == len(t) {
-					if toks[ti].kind == tVar {
-						vi++
-					}
+				if si < len(s) {
+					_, n := utf8.DecodeRuneInString(s[si:])
+					si += n
 					ti++
-					off = 0
 					continue
 				}
-				a, c := t[off], s[si]
-				if fold {
-					a, c = lowerASCII(a), lowerASCII(c)
+			default:
+				text := t.text
+				if t.kind == tVar {
+					text = vals[vi]
 				}
-				if a == c {
-					off++
-					si++
+				if hasPrefixFold(s[si:], text, fold && t.kind == tLit, fold) {
+					si += len(text)
+					ti++
+					if t.kind == tVar {
+						vi++
+					}
 					continue
 				}
 			}
 		}
-		if starTi < 0 {
+		// Mismatch: let the last '*' take one more character, and retry.
+		if starTi < 0 || starSi >= len(s) {
 			return false
 		}
 		_, n := utf8.DecodeRuneInString(s[starSi:])
 		starSi += n
-		si = starSi
-		ti, off, vi = starTi+1, 0, starVi
+		if next := &toks[starTi+1]; next.kind == tLit && !fold {
+			// Skip straight to where the literal after the '*' occurs.
+			j := strings.Index(s[starSi:], next.text)
+			if j < 0 {
+				return false
+			}
+			starSi += j
+		}
+		si, ti, vi = starSi, starTi+1, starVi
 	}
-	for ti < len(toks) {
-		switch toks[ti].kind {
-		case tStar:
-		case tLit:
-			if off != len(toks[ti].text) {
-				return false
-			}
-		case tVar:
-			if off != len(vals[vi]) {
-				return false
-			}
-			vi++
-		default:
+}
+
+// hasPrefixFold reports whether s starts with prefix. With fold the
+// comparison ignores ASCII case; lowered says prefix is already lower-case.
+func hasPrefixFold(s, prefix string, lowered, fold bool) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	switch {
+	case !fold:
+		return s[:len(prefix)] == prefix
+	case lowered:
+		return equalFoldLower(s[:len(prefix)], prefix)
+	}
+	for i := 0; i < len(prefix); i++ {
+		if lowerASCII(s[i]) != lowerASCII(prefix[i]) {
 			return false
 		}
-		ti++
-		off = 0
 	}
 	return true
 }
