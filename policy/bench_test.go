@@ -144,7 +144,13 @@ const benchThreeConditions = `{
 // BenchmarkOneStatementThreeConditions evaluates one statement with a
 // policy variable in its resource and three conditions, all true.
 func BenchmarkOneStatementThreeConditions(b *testing.B) {
-	p, err := policy.Parse(benchThreeConditions, policy.Identity)
+	benchOneStatement(b, benchThreeConditions)
+}
+
+// benchOneStatement evaluates a request that the single-statement policy
+// doc allows.
+func benchOneStatement(b *testing.B, doc string) {
+	p, err := policy.Parse(doc, policy.Identity)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -181,24 +187,7 @@ const benchThreeConditionsLiteral = `{
 // BenchmarkOneStatementThreeConditionsLiteral is the same statement
 // without the policy variable in its resource.
 func BenchmarkOneStatementThreeConditionsLiteral(b *testing.B) {
-	p, err := policy.Parse(benchThreeConditionsLiteral, policy.Identity)
-	if err != nil {
-		b.Fatal(err)
-	}
-	set := policy.NewSet(policy.Entry{ID: "p", Policy: p})
-	ctx := policy.NewContext()
-	ctx.Set("aws:PrincipalTag/team", "reports")
-	ctx.SetIP("aws:SourceIp", netip.MustParseAddr("192.0.2.10"))
-	ctx.SetTime(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
-	req := &policy.Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::team-reports/2026/q4.csv", Context: ctx}
-	var res policy.Result
-	if set.Evaluate(req, &res) != policy.Allowed {
-		b.Fatal("want allowed")
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		set.Evaluate(req, &res)
-	}
+	benchOneStatement(b, benchThreeConditionsLiteral)
 }
 
 // BenchmarkParseCorpus parses and compiles all AWS managed policies; one
