@@ -77,19 +77,61 @@ type Entry struct {
 // for concurrent use.
 type Set struct {
 	entries   []Entry
-	byService map[string]*serviceIndex
-	anyAction []stmtRef // NotAction statements and statements with a "*" service
-}
-
-// serviceIndex holds one service prefix's statements.
-type serviceIndex struct {
-	exact map[string][]stmtRef // lower-case action name → statements naming it literally
-	glob  []stmtRef            // statements with a wildcard action name in the service
+	exact     map[string][]stmtRef // lower-case "service:name" → statements naming it literally
+	glob      map[string][]stmtRef // lower-case service → statements with a wildcard name in it
+	anyAction []stmtRef            // NotAction statements and statements with a "*" service
 }
 
 type stmtRef struct {
 	st          *Statement
 	entry, stmt int32
+	// quick holds the statement's resource filters when every Resource
+	// value has one (a Resource element, not NotResource): a request
+	// whose resource passes none of them cannot match, and is rejected
+	// without touching the statement.
+	quick []quickFilter
+}
+
+// quickFilter is the literal part of one Resource pattern: its service
+// component (empty: any) and the text its resource component starts with.
+type quickFilter struct {
+	service, prefix string
+	contains        string // the resource component must contain it ("*X*" patterns)
+}
+
+// quickFilters returns the filters for st, or nil when some Resource
+// value cannot be filtered this way.
+func quickFilters(st *Statement) []quickFilter {
+	if !st.HasResource || st.NotResource {
+		return nil
+	}
+	q := make([]quickFilter, 0, len(st.resources))
+	for i := range st.resources {
+		r := &st.resources[i]
+		if r.all || r.never {
+			return nil
+		}
+		q = append(q, quickFilter{service: r.service, prefix: r.resourcePrefix, contains: r.contains})
+	}
+	return q
+}
+
+// mayMatch applies the quick filters to the request's resource.
+func (ref *stmtRef) mayMatch(rq *request) bool {
+	if ref.quick == nil {
+		return true
+	}
+	if !rq.isARN {
+		return false
+	}
+	for i := range ref.quick {
+		q := &ref.quick[i]
+		if (q.service == "" || q.service == rq.parts[2]) && strings.HasPrefix(rq.parts[5], q.prefix) &&
+			(q.contains == "" || strings.Contains(rq.parts[5], q.contains)) {
+			return true
+		}
+	}
+	return false
 }
 
 func (a stmtRef) less(b stmtRef) bool {
@@ -98,7 +140,7 @@ func (a stmtRef) less(b stmtRef) bool {
 
 // NewSet indexes the given policies. Nil policies are skipped.
 func NewSet(entries ...Entry) *Set {
-	s := &Set{byService: make(map[string]*serviceIndex)}
+	s := &Set{exact: make(map[string][]stmtRef), glob: make(map[string][]stmtRef)}
 	for _, e := range entries {
 		if e.Policy == nil {
 			continue
@@ -106,7 +148,7 @@ func NewSet(entries ...Entry) *Set {
 		ei := int32(len(s.entries))
 		s.entries = append(s.entries, e)
 		for si, st := range e.Policy.Statements {
-			s.index(stmtRef{st, ei, int32(si)}, st)
+			s.index(stmtRef{st: st, entry: ei, stmt: int32(si), quick: quickFilters(st)}, st)
 		}
 	}
 	return s
@@ -131,11 +173,6 @@ func (s *Set) index(ref stmtRef, st *Statement) {
 	}
 	added := map[string]bool{}
 	for _, a := range st.actions {
-		si := s.byService[a.service]
-		if si == nil {
-			si = &serviceIndex{exact: map[string][]stmtRef{}}
-			s.byService[a.service] = si
-		}
 		key := a.service + ":" + a.name.raw
 		switch {
 		case globbed[a.service]:
@@ -143,11 +180,11 @@ func (s *Set) index(ref stmtRef, st *Statement) {
 			if added[key] {
 				continue
 			}
-			si.glob = append(si.glob, ref)
+			s.glob[a.service] = append(s.glob[a.service], ref)
 		case added[key]:
 			continue
 		default:
-			si.exact[a.name.raw] = append(si.exact[a.name.raw], ref)
+			s.exact[key] = append(s.exact[key], ref)
 		}
 		added[key] = true
 	}
@@ -172,9 +209,10 @@ func (s *Set) Evaluate(req *Request, res *Result) Decision {
 	if !ok {
 		return NotApplicable
 	}
-	var exact, glob []stmtRef
-	if si := lookupFold(s.byService, svc); si != nil {
-		exact, glob = lookupFold(si.exact, name), si.glob
+	exact := lookupFold(s.exact, req.Action)
+	var glob []stmtRef
+	if len(s.glob) > 0 {
+		glob = lookupFold(s.glob, svc)
 	}
 	rq := request{Request: req, svc: svc, name: name}
 	rq.parts, rq.isARN = arn.Split(req.Resource)
@@ -191,6 +229,9 @@ func (s *Set) Evaluate(req *Request, res *Result) Decision {
 			ref, glob = glob[0], glob[1:]
 		default:
 			ref, any = any[0], any[1:]
+		}
+		if !ref.mayMatch(&rq) {
+			continue
 		}
 		st := ref.st
 		out, pm, _ := st.evaluateDetail(&rq, actionKnown, false)
@@ -352,7 +393,7 @@ func (st *Statement) matchResource(rq *request, ctx *Context) (matched, ok bool)
 		if !rq.isARN || r.service != "" && r.service != rq.parts[2] || !strings.HasPrefix(rq.parts[5], r.resourcePrefix) {
 			continue
 		}
-		m, resolved := r.matchParts(&rq.parts, ctx)
+		m, resolved := r.matchSplit(rq.Request.Resource, &rq.parts, ctx)
 		if m && resolved {
 			return true, true
 		}

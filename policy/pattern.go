@@ -343,6 +343,13 @@ type arnPattern struct {
 	// quick rejections before the component-wise match.
 	service        string
 	resourcePrefix string
+	// head is the first five components with their colons
+	// ("arn:aws:s3:::") when all five are literal text: one prefix
+	// comparison then replaces five component comparisons.
+	head string
+	// contains is X when the resource component is "*X*" with X literal,
+	// the commonest wildcard shape in AWS's policies.
+	contains string
 	// parts is kept behind a pointer so that a statement's patterns are
 	// small and dense, and the quick checks stay in cache.
 	parts *[6]pattern
@@ -381,6 +388,12 @@ func compileARNPattern(s string, vars bool) (arnPattern, bool) {
 	if ap.parts[2].literal {
 		ap.service = ap.parts[2].raw
 	}
+	if ap.parts[0].literal && ap.parts[1].literal && ap.parts[2].literal && ap.parts[3].literal && ap.parts[4].literal {
+		ap.head = strings.Join([]string{ap.parts[0].raw, ap.parts[1].raw, ap.parts[2].raw, ap.parts[3].raw, ap.parts[4].raw, ""}, ":")
+		if t := ap.parts[5].toks; len(t) == 3 && t[0].kind == tStar && t[1].kind == tLit && t[2].kind == tStar {
+			ap.contains = t[1].text
+		}
+	}
 	if r := &ap.parts[5]; r.literal {
 		ap.resourcePrefix = r.raw
 	} else {
@@ -395,7 +408,30 @@ func (ap *arnPattern) match(s string, ctx *Context) (matched, ok bool) {
 	if !valid {
 		return ap.all, true
 	}
-	return ap.matchParts(&parts, ctx)
+	return ap.matchSplit(s, &parts, ctx)
+}
+
+// matchSplit matches the valid ARN s, already split into parts.
+func (ap *arnPattern) matchSplit(s string, parts *[6]string, ctx *Context) (matched, ok bool) {
+	if ap.head == "" {
+		return ap.matchParts(parts, ctx)
+	}
+	if !strings.HasPrefix(s, ap.head) {
+		return false, true
+	}
+	if ap.contains != "" {
+		return strings.Contains(parts[5], ap.contains), true
+	}
+	r := &ap.parts[5]
+	switch {
+	case r.literal:
+		return parts[5] == r.raw, true
+	case r.star:
+		return true, true
+	case r.starsOnly:
+		return r.hasAffix(parts[5], false) && r.matchStars(parts[5]), true
+	}
+	return r.match(parts[5], ctx, false)
 }
 
 // arnCheckOrder compares the service component first (it rejects most
