@@ -1,0 +1,23 @@
+// Package creds owns AWS credentials as assumed issues and checks them:
+// access keys, session-token sealing, SigV4 verification.
+//
+// What is here now: generation of AWS-shaped access key IDs, secret access
+// keys and unique IDs (AIDA…, AROA…), and verification of AWS Signature
+// Version 4 in both its header and presigned (query-string) forms, with
+// AWS's error codes, HTTP statuses and message texts. Session-token sealing
+// comes later.
+//
+// SigV4 verification is a canonicalizer of our own, not the SDK signer run a
+// second time: the SDK signer always skips Authorization, User-Agent,
+// X-Amzn-Trace-Id and Expect, so a client that signed one of those could
+// never be verified by re-signing. Verification is in two steps, so that the
+// caller can look up the secret between them:
+//
+//	sr, err := creds.ParseRequest(r)        // who claims to have signed, how
+//	secret := lookup(sr.AccessKeyID)         // InvalidClientTokenId if unknown
+//	err = creds.Verify(r, body, sr, secret, time.Now())
+//
+// Every error either step returns wraps an *Error carrying AWS's code,
+// message and HTTP status; errors.As finds it. No error, and nothing the
+// package logs, ever contains a secret.
+package creds

@@ -1,0 +1,165 @@
+// Package iam is the IAM service: accounts, users, access keys, roles and
+// policies of every hosted account, kept in the store and published as
+// directory snapshots. Operations are plain Go functions over typed inputs;
+// the wire encoding lives in internal/server.
+package iam
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/assumed-dev/assumed/internal/creds"
+	"github.com/assumed-dev/assumed/internal/directory"
+	"github.com/assumed-dev/assumed/internal/store"
+	"github.com/assumed-dev/assumed/internal/world"
+)
+
+// Record kinds in the store.
+const (
+	kindAccount   = "account"
+	kindAccessKey = "accesskey"
+)
+
+// Service is the IAM service. Writes are serialized; reads go to the
+// directory's current snapshot.
+type Service struct {
+	store  store.Store
+	dir    *directory.Directory
+	sealer *creds.Sealer
+	log    *slog.Logger
+	now    func() time.Time
+
+	mu sync.Mutex // one writer at a time: store batch, then snapshot swap
+}
+
+// New loads the state from st and returns the service with its directory.
+func New(ctx context.Context, st store.Store, sealer *creds.Sealer, log *slog.Logger) (*Service, error) {
+	s := &Service{store: st, sealer: sealer, log: log, now: time.Now}
+	snap, err := s.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.dir = directory.New(snap)
+	return s, nil
+}
+
+// Directory returns the directory the service publishes to.
+func (s *Service) Directory() *directory.Directory { return s.dir }
+
+// load builds a snapshot from every stored record.
+func (s *Service) load(ctx context.Context) (*directory.Snapshot, error) {
+	recs, err := s.store.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load state: %w", err)
+	}
+	snap := directory.NewSnapshot()
+	for _, r := range recs {
+		switch r.Kind {
+		case kindAccount:
+			var a directory.Account
+			if err := json.Unmarshal(r.Data, &a); err != nil {
+				return nil, fmt.Errorf("decode account %s: %w", r.ID, err)
+			}
+			snap.Accounts[a.ID] = &a
+		case kindAccessKey:
+			var k directory.AccessKey
+			if err := json.Unmarshal(r.Data, &k); err != nil {
+				return nil, fmt.Errorf("decode access key %s: %w", r.ID, err)
+			}
+			secret, err := s.sealer.Open(k.SealedSecret, k.AccessKeyID)
+			if err != nil {
+				return nil, fmt.Errorf("unseal access key %s (is this the data dir's own master key?): %w", k.AccessKeyID, err)
+			}
+			k.Secret = string(secret)
+			snap.AccessKeys[k.AccessKeyID] = &k
+		default:
+			return nil, fmt.Errorf("unknown record kind %q in the store: written by a newer version?", r.Kind)
+		}
+	}
+	return snap, nil
+}
+
+// EnsureAccounts makes the hosted accounts match the world's: missing
+// accounts are created with a root access key, renamed ones renamed.
+// Accounts are never deleted here. It is idempotent.
+func (s *Service) EnsureAccounts(ctx context.Context, accounts []world.Account) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur := s.dir.Snapshot()
+	var changes []store.Change
+	now := s.now().UTC().Truncate(time.Second)
+	for _, wa := range accounts {
+		a, exists := cur.Accounts[wa.ID]
+		if exists && a.Name == wa.Name {
+			if _, ok := cur.RootKey(wa.ID); ok {
+				continue
+			}
+		}
+		if !exists {
+			a = &directory.Account{ID: wa.ID, Name: wa.Name, CreateDate: now}
+		} else {
+			copied := *a
+			copied.Name = wa.Name
+			a = &copied
+		}
+		c, err := record(kindAccount, "", a.ID, a)
+		if err != nil {
+			return err
+		}
+		changes = append(changes, c)
+		if _, ok := cur.RootKey(wa.ID); !ok {
+			k, err := s.newAccessKey(a.ID, "", now)
+			if err != nil {
+				return err
+			}
+			c, err := record(kindAccessKey, a.ID, k.AccessKeyID, k)
+			if err != nil {
+				return err
+			}
+			changes = append(changes, c)
+		}
+		s.log.Info("account ready", "account", a.ID, "name", a.Name, "created", !exists)
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	if err := s.store.Apply(ctx, changes); err != nil {
+		return fmt.Errorf("store accounts: %w", err)
+	}
+	snap, err := s.load(ctx)
+	if err != nil {
+		return err
+	}
+	s.dir.Publish(snap)
+	return nil
+}
+
+// newAccessKey creates an active access key with a sealed secret.
+func (s *Service) newAccessKey(accountID, userName string, now time.Time) (*directory.AccessKey, error) {
+	id, err := creds.NewAccessKeyID("AKIA")
+	if err != nil {
+		return nil, fmt.Errorf("new access key: %w", err)
+	}
+	secret, err := creds.NewSecretAccessKey()
+	if err != nil {
+		return nil, fmt.Errorf("new access key: %w", err)
+	}
+	sealed, err := s.sealer.Seal([]byte(secret), id)
+	if err != nil {
+		return nil, fmt.Errorf("new access key: %w", err)
+	}
+	return &directory.AccessKey{AccessKeyID: id, AccountID: accountID, UserName: userName, Status: directory.StatusActive, CreateDate: now, SealedSecret: sealed, Secret: secret}, nil
+}
+
+// record encodes v as a store change.
+func record(kind, account, id string, v any) (store.Change, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return store.Change{}, fmt.Errorf("encode %s %s: %w", kind, id, err)
+	}
+	return store.Change{Record: store.Record{Kind: kind, Account: account, ID: id, Data: b}}, nil
+}

@@ -1,0 +1,159 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/assumed-dev/assumed/internal/creds"
+	"github.com/assumed-dev/assumed/internal/directory"
+	"github.com/assumed-dev/assumed/internal/iam"
+	"github.com/assumed-dev/assumed/internal/server/query"
+)
+
+// maxBody bounds a request body; IAM's largest documents are far smaller.
+const maxBody = 1 << 20
+
+// apiError is an AWS error as it goes on the wire.
+type apiError struct {
+	Status  int
+	Code    string
+	Message string
+	Sender  bool // the caller's fault ("Sender"), or ours ("Receiver")
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+// toAPIError maps service and authentication errors to wire errors;
+// anything unrecognized is an internal error whose details stay in the log.
+func toAPIError(err error) *apiError {
+	var ae *apiError
+	var ce *creds.Error
+	var ie *iam.Error
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.As(err, &ce):
+		return &apiError{Status: ce.Status, Code: ce.Code, Message: ce.Message, Sender: true}
+	case errors.As(err, &ie):
+		return &apiError{Status: ie.Status, Code: ie.Code, Message: ie.Message, Sender: ie.Status < 500}
+	}
+	return &apiError{Status: http.StatusInternalServerError, Code: "ServiceFailure", Message: "The request processing has failed because of an unknown error, exception or failure."}
+}
+
+// aws serves every AWS API request: authenticate, route by the signing
+// service, decode, call the service, encode.
+func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
+	start := s.now()
+	reqID := uuid.NewString()
+	w.Header().Set("x-amzn-RequestId", reqID)
+	service, op := "unknown", "unknown"
+	code := "200"
+	defer func() {
+		s.metrics.requests.WithLabelValues(service, op, code).Inc()
+		s.metrics.duration.WithLabelValues(service).Observe(time.Since(start).Seconds())
+	}()
+	fail := func(err error) {
+		ae := toAPIError(err)
+		code = ae.Code
+		if ae.Status >= 500 {
+			s.log.Error("request failed", "request_id", reqID, "service", service, "operation", op, "err", err)
+		} else {
+			s.log.Info("request refused", "request_id", reqID, "service", service, "operation", op, "code", ae.Code, "msg", ae.Message)
+		}
+		s.writeQueryError(w, service, reqID, ae)
+	}
+
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		fail(&apiError{Status: http.StatusRequestEntityTooLarge, Code: "RequestEntityTooLarge", Message: fmt.Sprintf("Request body larger than %d bytes", maxBody), Sender: true})
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	sr, err := creds.ParseRequest(r)
+	if err != nil {
+		fail(err)
+		return
+	}
+	service = sr.Service
+	caller, err := s.authenticate(r, body, sr)
+	if err != nil {
+		fail(err)
+		return
+	}
+	switch service {
+	case "iam":
+		form, err := queryForm(r, body)
+		if err != nil {
+			fail(err)
+			return
+		}
+		op = form.Get("Action")
+		out, err := s.iamCall(r, caller, op, form)
+		if err != nil {
+			fail(err)
+			return
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		if err := query.Encode(w, op, query.IAMNamespace, reqID, out); err != nil {
+			s.log.Error("encode response", "request_id", reqID, "err", err)
+		}
+	default:
+		fail(&apiError{Status: http.StatusBadRequest, Code: "UnknownService", Message: fmt.Sprintf("assumed does not serve the %q service (yet): it serves iam", service), Sender: true})
+	}
+}
+
+// authenticate finds the signing key and verifies the signature.
+func (s *Server) authenticate(r *http.Request, body []byte, sr *creds.SignedRequest) (*directory.Caller, error) {
+	snap := s.iam.Directory().Snapshot()
+	key, ok := snap.AccessKeys[sr.AccessKeyID]
+	if !ok || key.Status != directory.StatusActive {
+		return nil, &creds.Error{Status: http.StatusForbidden, Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid."}
+	}
+	if err := creds.Verify(r, body, sr, key.Secret, s.now()); err != nil {
+		return nil, err
+	}
+	return snap.CallerFor(key), nil
+}
+
+// queryForm returns the AWS Query parameters: the form body of a POST, or
+// the query string of a GET.
+func queryForm(r *http.Request, body []byte) (url.Values, error) {
+	raw := r.URL.RawQuery
+	if r.Method == http.MethodPost {
+		raw = string(body)
+	}
+	form, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, &apiError{Status: http.StatusBadRequest, Code: "MalformedQueryString", Message: "The request's parameters are not a valid URL-encoded form: " + err.Error(), Sender: true}
+	}
+	return form, nil
+}
+
+// writeQueryError writes an AWS Query protocol error.
+func (s *Server) writeQueryError(w http.ResponseWriter, service, reqID string, ae *apiError) {
+	ns := query.IAMNamespace
+	if service == "sts" {
+		ns = query.STSNamespace
+	}
+	typ := "Receiver"
+	if ae.Sender {
+		typ = "Sender"
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	w.Header().Set("Content-Length", strconv.Itoa(0)) // replaced below
+	var buf bytes.Buffer
+	if err := query.EncodeError(&buf, ns, typ, ae.Code, ae.Message, reqID); err != nil {
+		s.log.Error("encode error response", "request_id", reqID, "err", err)
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(ae.Status)
+	w.Write(buf.Bytes())
+}

@@ -1,0 +1,119 @@
+// Package server is assumed's HTTP front: one listener for every API,
+// routed by the SigV4 credential scope's service name (iam, sts, eks,
+// eks-auth), with the protocol codecs, AWS error envelopes, request IDs,
+// metrics and the operational endpoints under /_assumed/.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/assumed-dev/assumed/internal/iam"
+)
+
+// Server serves all APIs on one listener.
+type Server struct {
+	log     *slog.Logger
+	iam     *iam.Service
+	http    *http.Server
+	ln      net.Listener
+	metrics *metrics
+	now     func() time.Time
+}
+
+// New returns a server for the services; call Listen, then Serve.
+func New(log *slog.Logger, iamSvc *iam.Service) *Server {
+	s := &Server{log: log, iam: iamSvc, now: time.Now}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.metrics = newMetrics(reg)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /_assumed/health", s.health)
+	mux.Handle("GET /_assumed/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/", s.aws)
+	s.http = &http.Server{
+		Handler:           s.withDate(mux),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return s
+}
+
+// Listen binds the address ("127.0.0.1:4599"; port 0 picks a free one).
+func (s *Server) Listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	s.ln = ln
+	return nil
+}
+
+// Addr is the bound address.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Serve serves until Shutdown; it returns nil after a clean shutdown.
+func (s *Server) Serve() error {
+	err := s.http.Serve(s.ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return fmt.Errorf("serve: %w", err)
+}
+
+// Shutdown stops accepting connections and waits for in-flight requests
+// until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if err := s.http.Shutdown(ctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintln(w, `{"status":"ok"}`)
+}
+
+// withDate sets the Date header on every response: SDKs correct their
+// clock skew from it.
+func (s *Server) withDate(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
+		h.ServeHTTP(w, r)
+	})
+}
+
+// metrics are the server's Prometheus instruments.
+type metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "assumed_requests_total",
+			Help: "AWS API requests by service, operation and result code.",
+		}, []string{"service", "operation", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "assumed_request_duration_seconds",
+			Help:    "AWS API request latency by service.",
+			Buckets: []float64{0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5},
+		}, []string{"service"}),
+	}
+	reg.MustRegister(m.requests, m.duration)
+	return m
+}

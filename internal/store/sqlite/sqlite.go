@@ -1,0 +1,195 @@
+// Package sqlite is the embedded store: one SQLite database file in WAL
+// mode with full synchronous commits, so that a batch Apply has returned
+// only once it is on disk. It needs no set-up and no cgo (modernc.org/sqlite).
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/assumed-dev/assumed/internal/store"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// migrations are applied in order; each runs once, in its own transaction,
+// and is recorded in schema_migrations. Append only: never edit one that
+// has shipped.
+var migrations = []string{
+	// 1: records and metadata.
+	`CREATE TABLE records (
+		kind    TEXT NOT NULL,
+		account TEXT NOT NULL,
+		id      TEXT NOT NULL,
+		data    BLOB NOT NULL,
+		updated_at TEXT NOT NULL,
+		PRIMARY KEY (kind, account, id)
+	);
+	CREATE TABLE meta (
+		key   TEXT PRIMARY KEY,
+		value BLOB NOT NULL
+	);`,
+}
+
+// Store is a store.Store on a SQLite file.
+type Store struct {
+	db     *sql.DB
+	mu     sync.Mutex // serializes writers; SQLite allows one at a time
+	closed bool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database at path and brings its
+// schema up to date.
+func Open(ctx context.Context, path string) (*Store, error) {
+	dsn := fmt.Sprintf("file:%s?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)", path)
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(4)
+	s := &Store{db: db}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// SchemaVersion returns the number of migrations applied.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return v, nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	have, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this build knows (%d): refusing to run", have, len(migrations))
+	}
+	for v := have + 1; v <= len(migrations); v++ {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migration %d: %w", v, err)
+		}
+		if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", v, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, v, time.Now().UTC().Format(time.RFC3339)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", v, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %d: commit: %w", v, err)
+		}
+	}
+	return nil
+}
+
+// Load returns every record.
+func (s *Store) Load(ctx context.Context) ([]store.Record, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, account, id, data FROM records ORDER BY kind, account, id`)
+	if err != nil {
+		return nil, fmt.Errorf("load records: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Record
+	for rows.Next() {
+		var r store.Record
+		if err := rows.Scan(&r.Kind, &r.Account, &r.ID, &r.Data); err != nil {
+			return nil, fmt.Errorf("load records: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load records: %w", err)
+	}
+	return out, nil
+}
+
+// Apply writes the batch in one transaction.
+func (s *Store) Apply(ctx context.Context, changes []store.Change) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return store.ErrClosed
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("apply: begin: %w", err)
+	}
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	for _, c := range changes {
+		if c.Delete {
+			_, err = tx.ExecContext(ctx, `DELETE FROM records WHERE kind = ? AND account = ? AND id = ?`, c.Kind, c.Account, c.ID)
+		} else {
+			_, err = tx.ExecContext(ctx, `INSERT INTO records (kind, account, id, data, updated_at) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (kind, account, id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
+				c.Kind, c.Account, c.ID, c.Data, now)
+		}
+		if err != nil {
+			tx.Rollback()
+			return fmt.Errorf("apply %s %s/%s: %w", c.Kind, c.Account, c.ID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("apply: commit: %w", err)
+	}
+	return nil
+}
+
+// Meta returns a metadata value.
+func (s *Store) Meta(ctx context.Context, key string) ([]byte, bool, error) {
+	var v []byte
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read meta %s: %w", key, err)
+	}
+	return v, true, nil
+}
+
+// SetMeta stores a metadata value.
+func (s *Store) SetMeta(ctx context.Context, key string, value []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return store.ErrClosed
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value); err != nil {
+		return fmt.Errorf("write meta %s: %w", key, err)
+	}
+	return nil
+}
+
+// Close closes the database after in-flight writes.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close sqlite: %w", err)
+	}
+	return nil
+}

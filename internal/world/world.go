@@ -1,0 +1,154 @@
+// Package world reads the world file: the YAML document that declares the
+// accounts a server hosts (and, later, their IAM contents). Applying a
+// world is idempotent; a bad file is refused with its line and the reason.
+package world
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/assumed-dev/assumed/arn"
+)
+
+// World is a parsed world file.
+type World struct {
+	Accounts []Account `yaml:"accounts"`
+}
+
+// Account is one declared account.
+type Account struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+	line int
+}
+
+// Default is the world used when no file is given: one account, so that
+// the first command just works.
+func Default() *World {
+	return &World{Accounts: []Account{{ID: "000000000000", Name: "default"}}}
+}
+
+// Error is a problem in a world file, with its line (0 when unknown).
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// accountName is what a profile name in the credentials file may be.
+var accountName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// Load reads and validates the world file at path.
+func Load(path string) (*World, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read world file: %w", err)
+	}
+	return Parse(path, b)
+}
+
+// Parse validates a world document; name is used in error messages.
+func Parse(name string, b []byte) (*World, error) {
+	var root yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &Error{File: name, Msg: "the file is empty; it must declare accounts"}
+		}
+		return nil, yamlError(name, err)
+	}
+	if len(root.Content) == 0 {
+		return nil, &Error{File: name, Msg: "the file is empty; it must declare accounts"}
+	}
+	doc := root.Content[0]
+	if doc.Kind != yaml.MappingNode {
+		return nil, &Error{File: name, Line: doc.Line, Msg: "the top level must be a mapping with an 'accounts' list"}
+	}
+	w := &World{}
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		k, v := doc.Content[i], doc.Content[i+1]
+		switch k.Value {
+		case "accounts":
+			if v.Kind != yaml.SequenceNode {
+				return nil, &Error{File: name, Line: v.Line, Msg: "'accounts' must be a list"}
+			}
+			for _, item := range v.Content {
+				a, err := parseAccount(name, item)
+				if err != nil {
+					return nil, err
+				}
+				w.Accounts = append(w.Accounts, a)
+			}
+		default:
+			return nil, &Error{File: name, Line: k.Line, Msg: fmt.Sprintf("unknown key %q (known: accounts)", k.Value)}
+		}
+	}
+	if len(w.Accounts) == 0 {
+		return nil, &Error{File: name, Line: doc.Line, Msg: "no accounts declared"}
+	}
+	ids, names := map[string]int{}, map[string]int{}
+	for _, a := range w.Accounts {
+		if l, dup := ids[a.ID]; dup {
+			return nil, &Error{File: name, Line: a.line, Msg: fmt.Sprintf("account %s is declared twice (first on line %d)", a.ID, l)}
+		}
+		if l, dup := names[a.Name]; dup {
+			return nil, &Error{File: name, Line: a.line, Msg: fmt.Sprintf("account name %q is used twice (first on line %d)", a.Name, l)}
+		}
+		ids[a.ID], names[a.Name] = a.line, a.line
+	}
+	return w, nil
+}
+
+func parseAccount(file string, n *yaml.Node) (Account, error) {
+	if n.Kind != yaml.MappingNode {
+		return Account{}, &Error{File: file, Line: n.Line, Msg: "an account must be a mapping with 'id' and 'name'"}
+	}
+	a := Account{line: n.Line}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if v.Kind != yaml.ScalarNode {
+			return Account{}, &Error{File: file, Line: v.Line, Msg: fmt.Sprintf("account %s must be a string", k.Value)}
+		}
+		switch k.Value {
+		case "id":
+			a.ID = v.Value
+		case "name":
+			a.Name = v.Value
+		default:
+			return Account{}, &Error{File: file, Line: k.Line, Msg: fmt.Sprintf("unknown account key %q (known: id, name)", k.Value)}
+		}
+	}
+	switch {
+	case !arn.IsAccountID(a.ID):
+		return Account{}, &Error{File: file, Line: n.Line, Msg: fmt.Sprintf("account id %q must be 12 digits (quote it in YAML: id: \"111111111111\")", a.ID)}
+	case !accountName.MatchString(a.Name):
+		return Account{}, &Error{File: file, Line: n.Line, Msg: fmt.Sprintf("account name %q must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", a.Name)}
+	}
+	return a, nil
+}
+
+// yamlError turns a YAML syntax error into an *Error, keeping its line.
+func yamlError(file string, err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		return &Error{File: file, Msg: te.Error()}
+	}
+	var line int
+	if _, scanErr := fmt.Sscanf(err.Error(), "yaml: line %d:", &line); scanErr == nil {
+		return &Error{File: file, Line: line, Msg: err.Error()}
+	}
+	return &Error{File: file, Msg: err.Error()}
+}
