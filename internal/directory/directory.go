@@ -4,6 +4,8 @@
 package directory
 
 import (
+	"net/netip"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -38,13 +40,52 @@ type AccessKey struct {
 // Snapshot is one consistent view of the directory. It must not be
 // modified once published.
 type Snapshot struct {
-	Accounts   map[string]*Account   // by account ID
-	AccessKeys map[string]*AccessKey // by access key ID
+	Accounts   map[string]*Account    // by account ID
+	AccessKeys map[string]*AccessKey  // by access key ID
+	IAM        map[string]*AccountIAM // by account ID
+	// AWSPolicies resolves AWS managed policies (arn:aws:iam::aws:policy/…);
+	// nil when none are loaded.
+	AWSPolicies func(arn string) (*ManagedPolicy, bool)
 }
 
 // NewSnapshot returns an empty snapshot.
 func NewSnapshot() *Snapshot {
-	return &Snapshot{Accounts: map[string]*Account{}, AccessKeys: map[string]*AccessKey{}}
+	return &Snapshot{Accounts: map[string]*Account{}, AccessKeys: map[string]*AccessKey{}, IAM: map[string]*AccountIAM{}}
+}
+
+// ShallowClone copies the top-level maps; writers then replace what they
+// change (copy on write).
+func (s *Snapshot) ShallowClone() *Snapshot {
+	return &Snapshot{Accounts: cloneMap(s.Accounts), AccessKeys: cloneMap(s.AccessKeys), IAM: cloneMap(s.IAM), AWSPolicies: s.AWSPolicies}
+}
+
+// AccountIAM returns an account's IAM state (empty if it has none).
+func (s *Snapshot) AccountIAM(accountID string) *AccountIAM {
+	if a, ok := s.IAM[accountID]; ok {
+		return a
+	}
+	return NewAccountIAM()
+}
+
+// Policy resolves a managed policy ARN: an AWS managed policy, or a
+// customer managed policy of its account.
+func (s *Snapshot) Policy(policyARN string) (*ManagedPolicy, bool) {
+	if strings.HasPrefix(policyARN, "arn:aws:iam::aws:policy/") {
+		if s.AWSPolicies == nil {
+			return nil, false
+		}
+		return s.AWSPolicies(policyARN)
+	}
+	parts := strings.SplitN(policyARN, ":", 6)
+	if len(parts) != 6 {
+		return nil, false
+	}
+	a, ok := s.IAM[parts[4]]
+	if !ok {
+		return nil, false
+	}
+	p, ok := a.Policies[policyARN]
+	return p, ok
 }
 
 // AccountByName returns the account with the given name.
@@ -85,12 +126,17 @@ func (d *Directory) Snapshot() *Snapshot { return d.cur.Load() }
 // Publish makes s the current snapshot.
 func (d *Directory) Publish(s *Snapshot) { d.cur.Store(s) }
 
-// Caller is an authenticated principal making a request.
+// Caller is an authenticated principal making a request, with what the
+// request says about its origin.
 type Caller struct {
 	AccountID   string
 	ARN         string // arn:aws:iam::ACCT:root, arn:aws:iam::ACCT:user/path/name
 	UserName    string // empty for the root user
 	AccessKeyID string
+
+	SourceIP        netip.Addr // the client's address, when known
+	SecureTransport bool       // the request came over TLS
+	RequestTime     time.Time  // when the request was received
 }
 
 // IsRoot reports whether the caller is the account's root user.

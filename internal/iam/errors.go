@@ -1,6 +1,12 @@
 package iam
 
-import "net/http"
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/assumed-dev/assumed/policy"
+)
 
 // Error is an IAM error with AWS's code and HTTP status.
 type Error struct {
@@ -11,6 +17,40 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
-func noSuchEntity(msg string) *Error {
-	return &Error{Status: http.StatusNotFound, Code: "NoSuchEntity", Message: msg}
+func noSuchEntity(format string, args ...any) *Error {
+	return &Error{Status: http.StatusNotFound, Code: "NoSuchEntity", Message: fmt.Sprintf(format, args...)}
+}
+
+func entityAlreadyExists(format string, args ...any) *Error {
+	return &Error{Status: http.StatusConflict, Code: "EntityAlreadyExists", Message: fmt.Sprintf(format, args...)}
+}
+
+func limitExceeded(format string, args ...any) *Error {
+	return &Error{Status: http.StatusConflict, Code: "LimitExceeded", Message: fmt.Sprintf(format, args...)}
+}
+
+func deleteConflict(format string, args ...any) *Error {
+	return &Error{Status: http.StatusConflict, Code: "DeleteConflict", Message: fmt.Sprintf(format, args...)}
+}
+
+func invalidInput(format string, args ...any) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "InvalidInput", Message: fmt.Sprintf(format, args...)}
+}
+
+func validationError(format string, args ...any) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "ValidationError", Message: fmt.Sprintf(format, args...)}
+}
+
+// policyError turns a policy parse error into IAM's error: the AWS
+// message, plus where and what for people.
+func policyError(err error) *Error {
+	var pe *policy.Error
+	if !errors.As(err, &pe) {
+		return &Error{Status: http.StatusBadRequest, Code: "MalformedPolicyDocument", Message: err.Error()}
+	}
+	status := http.StatusBadRequest
+	if pe.Code == policy.CodeLimitExceeded {
+		status = http.StatusConflict
+	}
+	return &Error{Status: status, Code: pe.Code, Message: pe.Error()}
 }

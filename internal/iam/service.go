@@ -14,14 +14,22 @@ import (
 
 	"github.com/assumed-dev/assumed/internal/creds"
 	"github.com/assumed-dev/assumed/internal/directory"
+	"github.com/assumed-dev/assumed/internal/iam/awsmanaged"
 	"github.com/assumed-dev/assumed/internal/store"
 	"github.com/assumed-dev/assumed/internal/world"
 )
 
 // Record kinds in the store.
 const (
-	kindAccount   = "account"
-	kindAccessKey = "accesskey"
+	kindAccount         = "account"
+	kindAccessKey       = "accesskey"
+	kindUser            = "user"
+	kindGroup           = "group"
+	kindRole            = "role"
+	kindPolicy          = "policy"
+	kindOIDCProvider    = "oidcprovider"
+	kindInstanceProfile = "instanceprofile"
+	kindAlias           = "alias"
 )
 
 // Service is the IAM service. Writes are serialized; reads go to the
@@ -57,7 +65,22 @@ func (s *Service) load(ctx context.Context) (*directory.Snapshot, error) {
 		return nil, fmt.Errorf("load state: %w", err)
 	}
 	snap := directory.NewSnapshot()
+	snap.AWSPolicies = awsmanaged.Lookup
+	acct := func(id string) *directory.AccountIAM {
+		a, ok := snap.IAM[id]
+		if !ok {
+			a = directory.NewAccountIAM()
+			snap.IAM[id] = a
+		}
+		return a
+	}
 	for _, r := range recs {
+		if err := decodeIAMRecord(r, acct); err != errUnknownKind {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
 		switch r.Kind {
 		case kindAccount:
 			var a directory.Account

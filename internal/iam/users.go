@@ -2,7 +2,6 @@ package iam
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sdk "github.com/aws/aws-sdk-go-v2/service/iam"
@@ -22,10 +21,5 @@ func (s *Service) GetUser(_ context.Context, caller *directory.Caller, in *sdk.G
 		}
 		in.UserName = aws.String(caller.UserName)
 	}
-	return nil, noSuchEntity(fmt.Sprintf("The user with name %s cannot be found.", aws.ToString(in.UserName)))
-}
-
-// ListRoles lists the caller's account's roles.
-func (s *Service) ListRoles(_ context.Context, _ *directory.Caller, _ *sdk.ListRolesInput) (*sdk.ListRolesOutput, error) {
-	return &sdk.ListRolesOutput{Roles: []types.Role{}, IsTruncated: false}, nil
+	return nil, noSuchEntity("The user with name %s cannot be found.", aws.ToString(in.UserName))
 }

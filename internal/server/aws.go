@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"time"
@@ -37,6 +38,7 @@ func toAPIError(err error) *apiError {
 	var ae *apiError
 	var ce *creds.Error
 	var ie *iam.Error
+	var qe *query.Error
 	switch {
 	case errors.As(err, &ae):
 		return ae
@@ -44,6 +46,8 @@ func toAPIError(err error) *apiError {
 		return &apiError{Status: ce.Status, Code: ce.Code, Message: ce.Message, Sender: true}
 	case errors.As(err, &ie):
 		return &apiError{Status: ie.Status, Code: ie.Code, Message: ie.Message, Sender: ie.Status < 500}
+	case errors.As(err, &qe):
+		return &apiError{Status: qe.HTTPStatus(), Code: qe.Code, Message: qe.Message, Sender: true}
 	}
 	return &apiError{Status: http.StatusInternalServerError, Code: "ServiceFailure", Message: "The request processing has failed because of an unknown error, exception or failure."}
 }
@@ -117,10 +121,17 @@ func (s *Server) authenticate(r *http.Request, body []byte, sr *creds.SignedRequ
 	if !ok || key.Status != directory.StatusActive {
 		return nil, &creds.Error{Status: http.StatusForbidden, Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid."}
 	}
-	if err := creds.Verify(r, body, sr, key.Secret, s.now()); err != nil {
+	now := s.now()
+	if err := creds.Verify(r, body, sr, key.Secret, now); err != nil {
 		return nil, err
 	}
-	return snap.CallerFor(key), nil
+	c := snap.CallerFor(key)
+	c.RequestTime = now
+	c.SecureTransport = r.TLS != nil
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		c.SourceIP = ap.Addr().Unmap()
+	}
+	return c, nil
 }
 
 // queryForm returns the AWS Query parameters: the form body of a POST, or

@@ -1,0 +1,153 @@
+// Package app assembles and runs an assumed server: data directory,
+// master key, store, services, profiles file and HTTP listener. The
+// command line and the tests start servers through it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/assumed-dev/assumed/internal/creds"
+	"github.com/assumed-dev/assumed/internal/directory"
+	"github.com/assumed-dev/assumed/internal/iam"
+	"github.com/assumed-dev/assumed/internal/server"
+	"github.com/assumed-dev/assumed/internal/store/sqlite"
+	"github.com/assumed-dev/assumed/internal/world"
+)
+
+// Options say how to run a server.
+type Options struct {
+	Listen  string       // "127.0.0.1:4599"; port 0 picks a free one
+	DataDir string       // created if needed
+	World   *world.World // the accounts; nil means world.Default()
+	// Ready, when set, is called with the bound address once the server
+	// accepts requests.
+	Ready func(addr string)
+}
+
+// Run runs a server until ctx ends, then shuts it down gracefully.
+func Run(ctx context.Context, opt Options, logOut io.Writer) error {
+	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	w := opt.World
+	if w == nil {
+		w = world.Default()
+	}
+	if err := os.MkdirAll(opt.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	key, err := creds.LoadOrCreateMasterKey(filepath.Join(opt.DataDir, "master.key"))
+	if err != nil {
+		return err
+	}
+	sealer, err := creds.NewSealer(key)
+	if err != nil {
+		return err
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(opt.DataDir, "assumed.db"))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("close store", "err", err)
+		}
+	}()
+	svc, err := iam.New(ctx, st, sealer, log)
+	if err != nil {
+		return err
+	}
+	if err := svc.EnsureAccounts(ctx, w.Accounts); err != nil {
+		return err
+	}
+	if err := writeProfiles(opt.DataDir, svc.Directory().Snapshot(), w.Accounts); err != nil {
+		return err
+	}
+	srv := server.New(log, svc)
+	if err := srv.Listen(opt.Listen); err != nil {
+		return err
+	}
+	addr := srv.Addr().String()
+	log.Info("assumed is serving", "addr", addr, "data_dir", opt.DataDir, "credentials", filepath.Join(opt.DataDir, "credentials"))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve() }()
+	if opt.Ready != nil {
+		opt.Ready(addr)
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return err
+	}
+	return <-errc
+}
+
+// writeProfiles writes DIR/credentials (root keys, one profile per account,
+// mode 0600) and DIR/config (a region per profile), replacing both
+// atomically.
+func writeProfiles(dir string, snap *directory.Snapshot, accounts []world.Account) error {
+	names := make([]world.Account, len(accounts))
+	copy(names, accounts)
+	sort.Slice(names, func(i, j int) bool { return names[i].Name < names[j].Name })
+	var credsFile, configFile strings.Builder
+	credsFile.WriteString("# Written by assumed serve: the root access key of each account.\n")
+	configFile.WriteString("# Written by assumed serve.\n")
+	for _, a := range names {
+		k, ok := snap.RootKey(a.ID)
+		if !ok {
+			return fmt.Errorf("account %s has no active root key", a.ID)
+		}
+		// The region here is read by botocore (the AWS CLI v1, boto3), so
+		// the credentials file alone is enough for them.
+		fmt.Fprintf(&credsFile, "\n[%s]\n# account %s\naws_access_key_id = %s\naws_secret_access_key = %s\nregion = us-east-1\n", a.Name, a.ID, k.AccessKeyID, k.Secret)
+		section := "profile " + a.Name
+		if a.Name == "default" {
+			section = "default"
+		}
+		fmt.Fprintf(&configFile, "\n[%s]\nregion = us-east-1\n", section)
+	}
+	if err := writeFileAtomic(filepath.Join(dir, "credentials"), credsFile.String(), 0o600); err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dir, "config"), configFile.String(), 0o600)
+}
+
+func writeFileAtomic(path, content string, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := tmp.WriteString(content); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, errors.Unwrap(err))
+	}
+	return nil
+}

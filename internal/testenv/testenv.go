@@ -1,0 +1,176 @@
+// Package testenv runs a real assumed server for tests: the whole server,
+// on its embedded store in a temporary data directory, on a free loopback
+// port, with AWS SDK for Go v2 clients configured for its accounts.
+package testenv
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/assumed-dev/assumed/internal/app"
+	"github.com/assumed-dev/assumed/internal/world"
+)
+
+// The accounts of the default world.
+const (
+	AccountA = "111111111111" // profile account-a
+	AccountB = "222222222222" // profile account-b
+)
+
+// Env is a running server.
+type Env struct {
+	URL     string // http://127.0.0.1:PORT
+	DataDir string
+	t       testing.TB
+	world   *world.World
+	logs    *syncBuffer
+	stop    func() error
+	keys    map[string][2]string // account ID → root access key ID, secret
+}
+
+// Start runs a server with the given world (nil: accounts AccountA
+// "account-a" and AccountB "account-b") until the test ends.
+func Start(t testing.TB, w *world.World) *Env {
+	t.Helper()
+	if w == nil {
+		w = &world.World{Accounts: []world.Account{{ID: AccountA, Name: "account-a"}, {ID: AccountB, Name: "account-b"}}}
+	}
+	e := &Env{DataDir: t.TempDir(), t: t, world: w, logs: &syncBuffer{}}
+	e.start()
+	return e
+}
+
+func (e *Env) start() {
+	t := e.t
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- app.Run(ctx, app.Options{Listen: "127.0.0.1:0", DataDir: e.DataDir, World: e.world, Ready: func(a string) { ready <- a }}, e.logs)
+	}()
+	select {
+	case addr := <-ready:
+		e.URL = "http://" + addr
+	case err := <-done:
+		cancel()
+		t.Fatalf("server exited early: %v\n%s", err, e.logs.String())
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatalf("server did not become ready\n%s", e.logs.String())
+	}
+	var once sync.Once
+	var stopErr error
+	e.stop = func() error {
+		once.Do(func() { cancel(); stopErr = <-done })
+		return stopErr
+	}
+	t.Cleanup(func() { e.stop() })
+	e.keys = readRootKeys(t, filepath.Join(e.DataDir, "credentials"), e.world)
+}
+
+// Restart stops the server gracefully and starts it again on the same
+// data directory.
+func (e *Env) Restart() {
+	e.t.Helper()
+	if err := e.stop(); err != nil {
+		e.t.Fatalf("stop: %v\n%s", err, e.logs.String())
+	}
+	e.start()
+}
+
+// Logs returns what the server has logged.
+func (e *Env) Logs() string { return e.logs.String() }
+
+// RootKey returns an account's root access key ID and secret.
+func (e *Env) RootKey(account string) (id, secret string) {
+	k, ok := e.keys[account]
+	if !ok {
+		e.t.Fatalf("no root key for account %s", account)
+	}
+	return k[0], k[1]
+}
+
+// Config returns an SDK configuration signing with the given credentials.
+func (e *Env) Config(accessKeyID, secret, sessionToken string) aws.Config {
+	return aws.Config{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, secret, sessionToken),
+		BaseEndpoint: aws.String(e.URL),
+	}
+}
+
+// RootConfig returns an SDK configuration for an account's root user.
+func (e *Env) RootConfig(account string) aws.Config {
+	id, secret := e.RootKey(account)
+	return e.Config(id, secret, "")
+}
+
+// RootIAM returns an IAM client for an account's root user.
+func (e *Env) RootIAM(account string) *iam.Client { return iam.NewFromConfig(e.RootConfig(account)) }
+
+// IAM returns an IAM client signing with the given key.
+func (e *Env) IAM(accessKeyID, secret string) *iam.Client {
+	return iam.NewFromConfig(e.Config(accessKeyID, secret, ""))
+}
+
+// readRootKeys reads the credentials file the server wrote.
+func readRootKeys(t testing.TB, path string, w *world.World) map[string][2]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read credentials file: %v", err)
+	}
+	byName := map[string][2]string{}
+	var section string
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case strings.HasPrefix(line, "["):
+			section = strings.Trim(line, "[]")
+		case strings.HasPrefix(line, "aws_access_key_id"):
+			k := byName[section]
+			k[0] = strings.TrimSpace(strings.SplitN(line, "=", 2)[1])
+			byName[section] = k
+		case strings.HasPrefix(line, "aws_secret_access_key"):
+			k := byName[section]
+			k[1] = strings.TrimSpace(strings.SplitN(line, "=", 2)[1])
+			byName[section] = k
+		}
+	}
+	out := map[string][2]string{}
+	for _, a := range w.Accounts {
+		out[a.ID] = byName[a.Name]
+	}
+	return out
+}
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
