@@ -3,14 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,26 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/smithy-go"
+
+	"github.com/assumed-dev/assumed/internal/testenv"
 )
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // startServe runs `assumed serve` in-process on a free port and returns
 // its base URL and a function that stops it and returns runServe's error.
@@ -46,7 +27,7 @@ func startServe(t *testing.T, dataDir, worldFile string) (string, func() error) 
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	go func() {
 		done <- runServe(ctx, serveOptions{listen: "127.0.0.1:0", dataDir: dataDir, config: worldFile, ready: func(a string) { ready <- a }}, logs)
 	}()
@@ -86,14 +67,6 @@ func profileClient(t *testing.T, endpoint, dataDir, profile string) *iam.Client 
 		t.Fatal(err)
 	}
 	return iam.NewFromConfig(cfg)
-}
-
-func apiCode(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
 }
 
 func TestServeEndToEnd(t *testing.T) {
@@ -140,14 +113,14 @@ func TestServeEndToEnd(t *testing.T) {
 	c := profileClient(t, endpoint, dataDir, "account-a")
 	keyID := strings.Fields(strings.SplitN(strings.SplitN(string(credText), "[account-a]", 2)[1], "aws_access_key_id = ", 2)[1])[0]
 	bad := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: credentials.NewStaticCredentialsProvider(keyID, "wrong-secret-wrong-secret-wrong-secret00", "")})
-	if _, err := bad.GetUser(ctx, &iam.GetUserInput{}); apiCode(err) != "SignatureDoesNotMatch" {
+	if _, err := bad.GetUser(ctx, &iam.GetUserInput{}); testenv.ErrorCode(err) != "SignatureDoesNotMatch" {
 		t.Fatalf("wrong secret: %v", err)
 	}
 	unknown := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: credentials.NewStaticCredentialsProvider("AKIAAAAAAAAAAAAAAAAA", "x", "")})
-	if _, err := unknown.GetUser(ctx, &iam.GetUserInput{}); apiCode(err) != "InvalidClientTokenId" {
+	if _, err := unknown.GetUser(ctx, &iam.GetUserInput{}); testenv.ErrorCode(err) != "InvalidClientTokenId" {
 		t.Fatalf("unknown key: %v", err)
 	}
-	if _, err := c.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("nobody")}); apiCode(err) != "NoSuchEntity" {
+	if _, err := c.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("nobody")}); testenv.ErrorCode(err) != "NoSuchEntity" {
 		t.Fatalf("unknown user: %v", err)
 	}
 	// An unsigned request.

@@ -10,6 +10,7 @@ package authz
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/assumed-dev/assumed/arn"
 	"github.com/assumed-dev/assumed/internal/directory"
@@ -136,7 +137,7 @@ func callerContext(req Request, u *directory.User) *policy.Context {
 // "User: ARN is not authorized to perform: ACTION on resource: RES because …".
 func deny(req Request, why string, trace []policy.StatementTrace) *Denied {
 	return &Denied{
-		Message:     fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", req.Caller.ARN, req.Action, req.Resource, why),
+		Message:     fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", req.Caller.ARN, req.Action, resourceText(req.Action, req.Resource), why),
 		Explanation: trace,
 	}
 }
@@ -158,7 +159,39 @@ func explicitDeny(req Request, kind string, trace []policy.StatementTrace) *Deni
 		}
 	}
 	return &Denied{
-		Message:     fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", req.Caller.ARN, req.Action, req.Resource, why),
+		Message:     fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", req.Caller.ARN, req.Action, resourceText(req.Action, req.Resource), why),
 		Explanation: applied,
 	}
+}
+
+// resourceText is the resource as AWS's denial messages name it, which
+// depends on the action (as seen in AWS's own messages):
+//
+//   - iam:CreateRole, iam:CreateUser, iam:CreateGroup: the new entity's ARN;
+//   - other actions on a role, user or group: "role NAME", "user NAME", …;
+//   - iam:CreatePolicy: "policy NAME"; other policy actions: "policy ARN";
+//   - anything else: the ARN.
+func resourceText(action, resource string) string {
+	a, err := arn.Parse(resource)
+	if err != nil || a.Service != "iam" {
+		return resource
+	}
+	typ := a.ResourceType()
+	name := a.Resource[strings.LastIndexByte(a.Resource, '/')+1:]
+	if name == "" {
+		return resource
+	}
+	switch typ {
+	case "policy":
+		if action == "iam:CreatePolicy" {
+			return "policy " + name
+		}
+		return "policy " + resource
+	case "role", "user", "group":
+		if strings.HasPrefix(action, "iam:Create") {
+			return resource
+		}
+		return typ + " " + name
+	}
+	return resource
 }

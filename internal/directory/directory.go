@@ -145,9 +145,12 @@ func (c *Caller) IsRoot() bool { return c.UserName == "" }
 // CallerFor returns the principal that signs with key.
 func (s *Snapshot) CallerFor(key *AccessKey) *Caller {
 	c := &Caller{AccountID: key.AccountID, UserName: key.UserName, AccessKeyID: key.AccessKeyID}
-	if key.UserName == "" {
+	switch u, ok := s.AccountIAM(key.AccountID).Users[Key(key.UserName)]; {
+	case key.UserName == "":
 		c.ARN = "arn:aws:iam::" + key.AccountID + ":root"
-	} else {
+	case ok:
+		c.ARN = u.ARN // with the user's path
+	default:
 		c.ARN = "arn:aws:iam::" + key.AccountID + ":user/" + key.UserName
 	}
 	return c

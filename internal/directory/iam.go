@@ -84,8 +84,10 @@ type ManagedPolicy struct {
 	UpdateDate     time.Time       `json:"updateDate"`
 	DefaultVersion string          `json:"defaultVersion"`
 	Versions       []PolicyVersion `json:"versions"` // newest last
-	NextVersion    int             `json:"nextVersion"`
-	Tags           []Tag           `json:"tags,omitempty"`
+	// NextVersion is the number of the next version to create (2 after
+	// CreatePolicy): version IDs are never reused.
+	NextVersion int   `json:"nextVersion"`
+	Tags        []Tag `json:"tags,omitempty"`
 }
 
 // Default returns the default version.

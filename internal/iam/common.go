@@ -122,3 +122,20 @@ func checkTrustPrincipals(snap *directory.Snapshot, p *policy.Policy) error {
 	}
 	return nil
 }
+
+// withResourceTags adds aws:ResourceTag/… keys for the tags of the
+// resource acted on to a request context (nil: a new one).
+func withResourceTags(ctx *policy.Context, tags []directory.Tag) *policy.Context {
+	if len(tags) == 0 {
+		return ctx
+	}
+	if ctx == nil {
+		ctx = policy.NewContext()
+	} else {
+		ctx = ctx.Clone()
+	}
+	for _, t := range tags {
+		ctx.Set("aws:ResourceTag/"+t.Key, t.Value)
+	}
+	return ctx
+}

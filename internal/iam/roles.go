@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	sdk "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
@@ -233,7 +234,7 @@ func (s *Service) modifyRole(ctx context.Context, caller *directory.Caller, name
 		if err != nil {
 			return err
 		}
-		if err := authorize(t.snap, caller, action, cur.ARN, reqCtx); err != nil {
+		if err := authorize(t.snap, caller, action, cur.ARN, withResourceTags(reqCtx, cur.Tags)); err != nil {
 			return err
 		}
 		r := *cur
@@ -392,8 +393,13 @@ func (s *Service) DeleteRolePolicy(ctx context.Context, caller *directory.Caller
 }
 
 // attachTo adds a managed policy to an attachment list (idempotent).
-func attachTo(snap *directory.Snapshot, attached []string, policyARN string, quota string) ([]string, error) {
-	if _, ok := snap.Policy(policyARN); !ok {
+// Only AWS managed policies and the account's own can be attached.
+func attachTo(snap *directory.Snapshot, account string, attached []string, policyARN string, quota string) ([]string, error) {
+	owner := ""
+	if parts := strings.SplitN(policyARN, ":", 6); len(parts) == 6 {
+		owner = parts[4]
+	}
+	if _, ok := snap.Policy(policyARN); !ok || (owner != "aws" && owner != account) {
 		return nil, noSuchEntity("Policy %s does not exist or is not attachable.", policyARN)
 	}
 	for _, a := range attached {
@@ -436,7 +442,7 @@ func (s *Service) AttachRolePolicy(ctx context.Context, caller *directory.Caller
 	reqCtx.Set("iam:PolicyARN", deref(in.PolicyArn))
 	_, err := s.modifyRole(ctx, caller, deref(in.RoleName), "iam:AttachRolePolicy", reqCtx, func(t *txn, r *directory.Role) error {
 		var err error
-		r.Attached, err = attachTo(t.snap, r.Attached, deref(in.PolicyArn), "PoliciesPerRole")
+		r.Attached, err = attachTo(t.snap, caller.AccountID, r.Attached, deref(in.PolicyArn), "PoliciesPerRole")
 		return err
 	})
 	if err != nil {
@@ -583,7 +589,7 @@ func (s *Service) ListInstanceProfilesForRole(_ context.Context, caller *directo
 	for _, ip := range p.Items {
 		out.InstanceProfiles = append(out.InstanceProfiles, types.InstanceProfile{
 			InstanceProfileName: ptr(ip.Name), InstanceProfileId: ptr(ip.ID), Arn: ptr(ip.ARN), Path: ptr(ip.Path),
-			CreateDate: ptr(ip.CreateDate), Roles: []types.Role{sdkRole(r, false)},
+			CreateDate: ptr(ip.CreateDate), Roles: []types.Role{ipRole(r)},
 		})
 	}
 	return out, nil

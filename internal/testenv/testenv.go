@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/smithy-go"
 
 	"github.com/assumed-dev/assumed/internal/app"
 	"github.com/assumed-dev/assumed/internal/world"
@@ -34,7 +36,7 @@ type Env struct {
 	DataDir string
 	t       testing.TB
 	world   *world.World
-	logs    *syncBuffer
+	logs    *SyncBuffer
 	stop    func() error
 	keys    map[string][2]string // account ID → root access key ID, secret
 }
@@ -46,7 +48,7 @@ func Start(t testing.TB, w *world.World) *Env {
 	if w == nil {
 		w = &world.World{Accounts: []world.Account{{ID: AccountA, Name: "account-a"}, {ID: AccountB, Name: "account-b"}}}
 	}
-	e := &Env{DataDir: t.TempDir(), t: t, world: w, logs: &syncBuffer{}}
+	e := &Env{DataDir: t.TempDir(), t: t, world: w, logs: &SyncBuffer{}}
 	e.start()
 	return e
 }
@@ -157,20 +159,29 @@ func readRootKeys(t testing.TB, path string, w *world.World) map[string][2]strin
 	return out
 }
 
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
+// SyncBuffer is a log sink safe for a server's goroutines.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// ErrorCode returns the AWS error code of an SDK error, or "".
+func ErrorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
 }
