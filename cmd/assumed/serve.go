@@ -59,5 +59,5 @@ func runServe(ctx context.Context, opt serveOptions, logOut io.Writer) error {
 			return inputError(err)
 		}
 	}
-	return app.Run(ctx, app.Options{Listen: opt.listen, DataDir: opt.dataDir, World: w, Ready: opt.ready}, logOut)
+	return app.Run(ctx, app.Options{Listen: opt.listen, DataDir: opt.dataDir, World: w, WorldFile: opt.config, Ready: opt.ready}, logOut)
 }

@@ -28,6 +28,8 @@ type Options struct {
 	Listen  string       // "127.0.0.1:4599"; port 0 picks a free one
 	DataDir string       // created if needed
 	World   *world.World // the accounts; nil means world.Default()
+	// WorldFile names the world's file in error messages.
+	WorldFile string
 	// Ready, when set, is called with the bound address once the server
 	// accepts requests.
 	Ready func(addr string)
@@ -64,8 +66,8 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := svc.EnsureAccounts(ctx, w.Accounts); err != nil {
-		return err
+	if err := svc.ApplyWorld(ctx, opt.WorldFile, w); err != nil {
+		return fmt.Errorf("apply the world file: %w", err)
 	}
 	if err := writeProfiles(opt.DataDir, svc.Directory().Snapshot(), w.Accounts); err != nil {
 		return err

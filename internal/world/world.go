@@ -1,5 +1,6 @@
 // Package world reads the world file: the YAML document that declares the
-// accounts a server hosts (and, later, their IAM contents). Applying a
+// accounts a server hosts and their IAM contents (managed policies, groups,
+// users with fixed access keys, roles). Applying a
 // world is idempotent; a bad file is refused with its line and the reason.
 package world
 
@@ -21,11 +22,69 @@ type World struct {
 	Accounts []Account `yaml:"accounts"`
 }
 
-// Account is one declared account.
+// Account is one declared account, with the IAM entities it must have.
 type Account struct {
-	ID   string `yaml:"id"`
-	Name string `yaml:"name"`
-	line int
+	ID       string
+	Name     string
+	Policies []Policy // customer managed policies
+	Groups   []Group
+	Users    []User
+	Roles    []Role
+	line     int
+}
+
+// Policy is a customer managed policy.
+type Policy struct {
+	Name        string
+	Path        string
+	Description string
+	Document    string // JSON
+	Line        int
+}
+
+// Inline is an inline policy.
+type Inline struct {
+	Name     string
+	Document string // JSON
+}
+
+// Group is an IAM group.
+type Group struct {
+	Name     string
+	Path     string
+	Policies []Inline
+	Attached []string // managed policy ARNs
+	Line     int
+}
+
+// AccessKey is a user's access key with a given ID and secret, so that
+// tests and labs can use fixed credentials.
+type AccessKey struct {
+	ID     string
+	Secret string
+}
+
+// User is an IAM user.
+type User struct {
+	Name       string
+	Path       string
+	Groups     []string
+	Policies   []Inline
+	Attached   []string
+	AccessKeys []AccessKey
+	Line       int
+}
+
+// Role is an IAM role.
+type Role struct {
+	Name               string
+	Path               string
+	Description        string
+	Trust              string // JSON trust policy
+	MaxSessionDuration int32
+	Policies           []Inline
+	Attached           []string
+	Line               int
 }
 
 // Default is the world used when no file is given: one account, so that
@@ -119,16 +178,79 @@ func parseAccount(file string, n *yaml.Node) (Account, error) {
 	a := Account{line: n.Line}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		if v.Kind != yaml.ScalarNode {
-			return Account{}, &Error{File: file, Line: v.Line, Msg: fmt.Sprintf("account %s must be a string", k.Value)}
-		}
+		var err error
 		switch k.Value {
-		case "id":
-			a.ID = v.Value
-		case "name":
-			a.Name = v.Value
+		case "id", "name":
+			if v.Kind != yaml.ScalarNode {
+				return Account{}, &Error{File: file, Line: v.Line, Msg: fmt.Sprintf("account %s must be a string", k.Value)}
+			}
+			if k.Value == "id" {
+				a.ID = v.Value
+			} else {
+				a.Name = v.Value
+			}
+		case "policies":
+			err = eachItem(file, v, "policies", func(n *yaml.Node) error {
+				p := Policy{Line: n.Line}
+				return fields(file, n, map[string]func(*yaml.Node) error{
+					"name":        str(file, &p.Name),
+					"path":        str(file, &p.Path),
+					"description": str(file, &p.Description),
+					"document":    document(file, &p.Document),
+				}, func() error {
+					a.Policies = append(a.Policies, p)
+					return required(file, n, "policy", map[string]string{"name": p.Name, "document": p.Document})
+				})
+			})
+		case "groups":
+			err = eachItem(file, v, "groups", func(n *yaml.Node) error {
+				g := Group{Line: n.Line}
+				return fields(file, n, map[string]func(*yaml.Node) error{
+					"name":     str(file, &g.Name),
+					"path":     str(file, &g.Path),
+					"policies": inlines(file, &g.Policies),
+					"attached": strs(file, &g.Attached),
+				}, func() error {
+					a.Groups = append(a.Groups, g)
+					return required(file, n, "group", map[string]string{"name": g.Name})
+				})
+			})
+		case "users":
+			err = eachItem(file, v, "users", func(n *yaml.Node) error {
+				u := User{Line: n.Line}
+				return fields(file, n, map[string]func(*yaml.Node) error{
+					"name":        str(file, &u.Name),
+					"path":        str(file, &u.Path),
+					"groups":      strs(file, &u.Groups),
+					"policies":    inlines(file, &u.Policies),
+					"attached":    strs(file, &u.Attached),
+					"access_keys": accessKeys(file, &u.AccessKeys),
+				}, func() error {
+					a.Users = append(a.Users, u)
+					return required(file, n, "user", map[string]string{"name": u.Name})
+				})
+			})
+		case "roles":
+			err = eachItem(file, v, "roles", func(n *yaml.Node) error {
+				r := Role{Line: n.Line}
+				return fields(file, n, map[string]func(*yaml.Node) error{
+					"name":                 str(file, &r.Name),
+					"path":                 str(file, &r.Path),
+					"description":          str(file, &r.Description),
+					"trust":                document(file, &r.Trust),
+					"max_session_duration": int32Field(file, &r.MaxSessionDuration),
+					"policies":             inlines(file, &r.Policies),
+					"attached":             strs(file, &r.Attached),
+				}, func() error {
+					a.Roles = append(a.Roles, r)
+					return required(file, n, "role", map[string]string{"name": r.Name, "trust": r.Trust})
+				})
+			})
 		default:
-			return Account{}, &Error{File: file, Line: k.Line, Msg: fmt.Sprintf("unknown account key %q (known: id, name)", k.Value)}
+			return Account{}, &Error{File: file, Line: k.Line, Msg: fmt.Sprintf("unknown account key %q (known: id, name, policies, groups, users, roles)", k.Value)}
+		}
+		if err != nil {
+			return Account{}, err
 		}
 	}
 	switch {
