@@ -218,16 +218,8 @@ func TestBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "assumed")
-	// The test binary was built by the go command running this test, so its
-	// GOROOT is that toolchain's: build with the same one, whatever PATH says.
-	//lint:ignore SA1019 runtime.GOROOT is meaningful in a test binary, which never leaves this machine
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	build := exec.Command(goTool, "build", "-buildvcs=false", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
+	dir := filepath.Dir(bin)
 
 	valid := filepath.Join(dir, "trust.json")
 	invalid := filepath.Join(dir, "identity.json")
@@ -271,4 +263,19 @@ func TestBinary(t *testing.T) {
 			}
 		})
 	}
+}
+
+// buildBinary builds cmd/assumed into a temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "assumed")
+	// The test binary was built by the go command running this test, so its
+	// GOROOT is that toolchain's: build with the same one, whatever PATH says.
+	//lint:ignore SA1019 runtime.GOROOT is meaningful in a test binary, which never leaves this machine
+	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	build := exec.Command(goTool, "build", "-buildvcs=false", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -207,5 +208,57 @@ func TestServeDefaultAccountAndBadWorld(t *testing.T) {
 	code := run([]string{"serve", "--data-dir", t.TempDir(), "--config", bad, "--listen", "127.0.0.1:0"}, strings.NewReader(""), io.Discard, &stderr)
 	if code != exitUsage || !strings.Contains(stderr.String(), "world.yaml:2: account id") {
 		t.Fatalf("bad world: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// TestServeStopsOnSIGTERM runs the real binary and stops it with SIGTERM:
+// it must finish in-flight work, close the store and exit 0.
+func TestServeStopsOnSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	dataDir := t.TempDir()
+	logs := &testenv.SyncBuffer{}
+	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir)
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var addr string
+	for deadline := time.Now().Add(20 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if _, after, ok := strings.Cut(logs.String(), `"assumed is serving" addr=`); ok {
+			addr = strings.Fields(after)[0]
+		}
+	}
+	if addr == "" {
+		cmd.Process.Kill()
+		t.Fatalf("the server did not start:\n%s", logs.String())
+	}
+	endpoint := "http://" + addr
+	if _, err := profileClient(t, endpoint, dataDir, "default").GetUser(context.Background(), &iam.GetUserInput{}); err != nil {
+		t.Fatalf("GetUser: %v", err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, logs.String())
+		}
+	case <-time.After(15 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("still running 15 s after SIGTERM:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "shutting down") {
+		t.Fatalf("no shutdown in the log:\n%s", logs.String())
+	}
+	// The store was closed cleanly: it opens again with everything in it.
+	endpoint, _ = startServe(t, dataDir, "")
+	if _, err := profileClient(t, endpoint, dataDir, "default").GetUser(context.Background(), &iam.GetUserInput{}); err != nil {
+		t.Fatalf("after restart: %v", err)
 	}
 }
