@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -63,6 +64,15 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		s.metrics.requests.WithLabelValues(service, op, code).Inc()
 		s.metrics.duration.WithLabelValues(service).Observe(time.Since(start).Seconds())
+	}()
+	defer func() {
+		// A bug must not take the connection down without an answer: log
+		// it with its stack and answer as AWS does for its own failures.
+		if v := recover(); v != nil {
+			code = "ServiceFailure"
+			s.log.Error("panic serving request", "request_id", reqID, "service", service, "operation", op, "panic", v, "stack", string(debug.Stack()))
+			s.writeQueryError(w, service, reqID, toAPIError(fmt.Errorf("panic: %v", v)))
+		}
 	}()
 	fail := func(err error) {
 		ae := toAPIError(err)
