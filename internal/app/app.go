@@ -19,7 +19,9 @@ import (
 	"github.com/assumed-dev/assumed/internal/directory"
 	"github.com/assumed-dev/assumed/internal/iam"
 	"github.com/assumed-dev/assumed/internal/server"
+	"github.com/assumed-dev/assumed/internal/store"
 	"github.com/assumed-dev/assumed/internal/store/sqlite"
+	"github.com/assumed-dev/assumed/internal/sts"
 	"github.com/assumed-dev/assumed/internal/world"
 )
 
@@ -72,7 +74,11 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 	if err := writeProfiles(opt.DataDir, svc.Directory().Snapshot(), w.Accounts); err != nil {
 		return err
 	}
-	srv := server.New(log, svc)
+	ring, err := loadKeyRing(ctx, st, sealer, time.Now())
+	if err != nil {
+		return err
+	}
+	srv := server.New(log, svc, sts.New(svc.Directory(), ring))
 	if err := srv.Listen(opt.Listen); err != nil {
 		return err
 	}
@@ -152,4 +158,59 @@ func writeFileAtomic(path, content string, mode os.FileMode) error {
 		return fmt.Errorf("write %s: %w", path, errors.Unwrap(err))
 	}
 	return nil
+}
+
+// Session key ring rotation: a new key every day; old keys are kept for two
+// days, longer than any session lives (36 h for GetSessionToken), so no
+// live token loses its key.
+const (
+	keyRingMeta   = "session-keyring"
+	rotateAfter   = 24 * time.Hour
+	retainRingKey = 48 * time.Hour
+)
+
+// loadKeyRing reads the session-token key ring from the store (sealed with
+// the master key), creating or rotating it as needed.
+func loadKeyRing(ctx context.Context, st store.Store, sealer *creds.Sealer, now time.Time) (*creds.KeyRing, error) {
+	var ring *creds.KeyRing
+	sealed, ok, err := st.Meta(ctx, keyRingMeta)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		plain, err := sealer.Open(sealed, keyRingMeta)
+		if err != nil {
+			return nil, fmt.Errorf("open the session key ring (is this the data dir's own master key?): %w", err)
+		}
+		if ring, err = creds.UnmarshalKeyRing(plain); err != nil {
+			return nil, fmt.Errorf("decode the session key ring: %w", err)
+		}
+	} else {
+		k, err := creds.GenerateRingKey(1, now)
+		if err != nil {
+			return nil, err
+		}
+		if ring, err = creds.NewKeyRing([]creds.RingKey{k}); err != nil {
+			return nil, err
+		}
+	}
+	rotated, changed, err := ring.Rotate(now, rotateAfter, retainRingKey)
+	if err != nil {
+		return nil, fmt.Errorf("rotate the session key ring: %w", err)
+	}
+	if ok && !changed {
+		return ring, nil
+	}
+	plain, err := rotated.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	sealedRing, err := sealer.Seal(plain, keyRingMeta)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.SetMeta(ctx, keyRingMeta, sealedRing); err != nil {
+		return nil, err
+	}
+	return rotated, nil
 }

@@ -2,10 +2,12 @@
 // logic across policy types and accounts, and says why not: which account,
 // which policy and which statement.
 //
-// Today it authorizes IAM's own API for IAM users and root users:
-// identity-based policies (the user's inline and managed policies and its
-// groups'), limited by the user's permissions boundary. STS sessions,
-// resource and trust policies and SCPs come with the STS work.
+// A caller is an account's root user, an IAM user, or a role session.
+// Its identity-based policies (a user's own and its groups', a role's),
+// its permissions boundary and, for a session, its session policies limit
+// what it may do. For sts:AssumeRole the role's trust policy must allow
+// the caller too, and across accounts both sides must allow (spec §2).
+// SCPs and resource policies other than trust policies come later.
 package authz
 
 import (
@@ -37,8 +39,9 @@ type Denied struct {
 
 func (d *Denied) Error() string { return d.Message }
 
-// Authorize decides an IAM API request in the caller's own account. It
-// returns nil when allowed and a *Denied otherwise.
+// Authorize decides a request on a resource in the caller's own account
+// (IAM's API, which has no resource policies). It returns nil when allowed
+// and a *Denied otherwise.
 func Authorize(snap *directory.Snapshot, req Request) error {
 	c := req.Caller
 	resourceAccount := c.AccountID
@@ -51,74 +54,186 @@ func Authorize(snap *directory.Snapshot, req Request) error {
 	if c.IsRoot() {
 		return nil
 	}
-	acct := snap.AccountIAM(c.AccountID)
-	u, ok := acct.Users[directory.Key(c.UserName)]
-	if !ok {
-		return deny(req, "because no identity-based policy allows the "+req.Action+" action", nil)
-	}
-	ctx := callerContext(req, u)
-	preq := &policy.Request{Action: req.Action, Resource: req.Resource, Context: ctx}
+	sub := describe(snap, c)
+	ctx := sub.context(req.Context)
+	preq := &policy.Request{Principal: sub.principal, Action: req.Action, Resource: req.Resource, Context: ctx}
+	return sub.callerSide(req, preq, true, true)
+}
 
-	identity := policy.NewSet(identityEntries(snap, acct, u)...)
-	var res policy.Result
-	switch identity.Evaluate(preq, &res) {
-	case policy.Denied:
-		return explicitDeny(req, "an identity-based policy", identity.Explain(preq).Statements)
-	case policy.NotApplicable:
-		return deny(req, "because no identity-based policy allows the "+req.Action+" action", identity.Explain(preq).Statements)
+// AssumeRole decides sts:AssumeRole (and, when the request needs them,
+// sts:TagSession and sts:SetSourceIdentity: actions lists them all) on a
+// role: the role's trust policy must allow each action for the caller, and
+// the caller's own policies must allow it where AWS requires (across
+// accounts, or when the trust names only the caller's account).
+func AssumeRole(snap *directory.Snapshot, caller *directory.Caller, role *directory.Role, actions []string, reqCtx *policy.Context) error {
+	if caller.IsRoot() {
+		return &Denied{Message: fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s because roles may not be assumed by root accounts", caller.ARN, role.ARN)}
 	}
-	if u.Boundary != "" {
-		bp, ok := snap.Policy(u.Boundary)
-		var entries []policy.Entry
-		if ok && bp.Default() != nil {
-			entries = append(entries, policy.Entry{ID: u.Boundary + " (permissions boundary)", Policy: bp.Default().Compiled})
-		}
-		boundary := policy.NewSet(entries...)
-		switch boundary.Evaluate(preq, &res) {
+	sub := describe(snap, caller)
+	ctx := sub.context(reqCtx)
+	roleAccount := accountOf(role.ARN)
+	trust := policy.NewSet(policy.Entry{ID: "trust policy of role " + role.ARN + " (account " + roleAccount + ")", Policy: role.Trust})
+	for _, action := range actions {
+		req := Request{Caller: caller, Action: action, Resource: role.ARN, Context: reqCtx}
+		preq := &policy.Request{Principal: sub.principal, Action: action, Resource: role.ARN, Context: ctx}
+		var res policy.Result
+		switch trust.Evaluate(preq, &res) {
 		case policy.Denied:
-			return explicitDeny(req, "a permissions boundary", boundary.Explain(preq).Statements)
+			return explicitDeny(req, "the role's trust policy", trust.Explain(preq).Statements)
 		case policy.NotApplicable:
-			return deny(req, "because no permissions boundary allows the "+req.Action+" action", boundary.Explain(preq).Statements)
+			return deny(req, fmt.Sprintf("because the trust policy of role %s in account %s does not allow the caller to perform %s", role.ARN, roleAccount, action), trust.Explain(preq).Statements)
+		}
+		// Spec §2: across accounts, or when the trust names only the
+		// account (or everyone), the caller's identity policies must allow
+		// too; naming the role of a session still leaves its boundary and
+		// session policies in force; naming the user or the session itself
+		// grants alone (explicit denies still apply).
+		cross := caller.AccountID != roleAccount
+		needIdentity := cross || res.Principal == policy.MatchAccount || res.Principal == policy.MatchAll
+		needLimits := needIdentity || res.Principal == policy.MatchRole
+		if err := sub.callerSide(req, preq, needIdentity, needLimits); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// identityEntries are the user's identity-based policies: its inline and
-// attached policies, then each group's.
-func identityEntries(snap *directory.Snapshot, acct *directory.AccountIAM, u *directory.User) []policy.Entry {
-	var out []policy.Entry
-	add := func(owner string, p *directory.Principal) {
-		for _, ip := range p.Inline {
-			out = append(out, policy.Entry{ID: fmt.Sprintf("inline policy %s of %s", ip.Name, owner), Policy: ip.Compiled})
+// subject is what authorization needs to know about a caller.
+type subject struct {
+	caller                      *directory.Caller
+	principal                   *policy.Principal
+	identity                    *policy.Set
+	boundary                    *policy.Set // nil without a boundary
+	session                     *policy.Set // nil without session policies
+	tags                        []directory.Tag
+	userName                    string
+	userID                      string
+	principalARN, principalType string
+}
+
+// describe gathers the caller's policies. A role session whose role was
+// deleted (or re-created, with a new ID) keeps no policies: everything it
+// asks is implicitly denied.
+func describe(snap *directory.Snapshot, c *directory.Caller) *subject {
+	acct := snap.AccountIAM(c.AccountID)
+	sub := &subject{caller: c, identity: policy.NewSet()}
+	switch {
+	case c.IsRoleSession():
+		s := c.Session
+		sub.principal = &policy.Principal{Type: arn.PrincipalAssumedRole, AccountID: c.AccountID, ARN: c.ARN, RoleARN: s.RoleARN(), UniqueID: s.RoleID}
+		sub.principalARN, sub.principalType = s.RoleARN(), "AssumedRole"
+		sub.userID = s.RoleID + ":" + s.SessionName
+		if r, ok := acct.Roles[directory.Key(s.RoleName)]; ok && r.ID == s.RoleID {
+			sub.identity = policy.NewSet(entries(snap, "role "+r.Name, &r.Principal)...)
+			sub.boundary = boundarySet(snap, r.Boundary)
+			sub.tags = r.Tags
 		}
-		for _, a := range p.Attached {
-			if mp, ok := snap.Policy(a); ok && mp.Default() != nil {
-				out = append(out, policy.Entry{ID: a, Policy: mp.Default().Compiled})
+		sub.session = sessionSet(snap, s)
+		sub.tags = mergeTags(sub.tags, s.Tags)
+	case c.IsRoot():
+		sub.principal = &policy.Principal{Type: arn.PrincipalAccount, AccountID: c.AccountID, ARN: c.ARN}
+		sub.principalARN, sub.principalType, sub.userID = c.ARN, "Account", c.AccountID
+	default:
+		u, ok := acct.Users[directory.Key(c.UserName)]
+		sub.principal = &policy.Principal{Type: arn.PrincipalUser, AccountID: c.AccountID, ARN: c.ARN}
+		sub.principalARN, sub.principalType, sub.userName = c.ARN, "User", c.UserName
+		if ok {
+			sub.principal.UniqueID, sub.userID = u.ID, u.ID
+			var es []policy.Entry
+			es = append(es, entries(snap, "user "+u.Name, &u.Principal)...)
+			for _, g := range acct.GroupsOf(u.Name) {
+				es = append(es, entries(snap, "group "+g.Name, &g.Principal)...)
 			}
+			sub.identity = policy.NewSet(es...)
+			sub.boundary = boundarySet(snap, u.Boundary)
+			sub.tags = u.Tags
 		}
 	}
-	add("user "+u.Name, &u.Principal)
-	for _, g := range acct.GroupsOf(u.Name) {
-		add("group "+g.Name, &g.Principal)
+	return sub
+}
+
+// entries are an entity's inline and attached policies.
+func entries(snap *directory.Snapshot, owner string, p *directory.Principal) []policy.Entry {
+	var out []policy.Entry
+	for _, ip := range p.Inline {
+		out = append(out, policy.Entry{ID: fmt.Sprintf("inline policy %s of %s", ip.Name, owner), Policy: ip.Compiled})
+	}
+	for _, a := range p.Attached {
+		if mp, ok := snap.Policy(a); ok && mp.Default() != nil {
+			out = append(out, policy.Entry{ID: a, Policy: mp.Default().Compiled})
+		}
 	}
 	return out
 }
 
-// callerContext returns the request's condition keys with the caller's.
-func callerContext(req Request, u *directory.User) *policy.Context {
-	ctx := req.Context
+func boundarySet(snap *directory.Snapshot, boundary string) *policy.Set {
+	if boundary == "" {
+		return nil
+	}
+	var es []policy.Entry
+	if bp, ok := snap.Policy(boundary); ok && bp.Default() != nil {
+		es = append(es, policy.Entry{ID: boundary + " (permissions boundary)", Policy: bp.Default().Compiled})
+	}
+	return policy.NewSet(es...)
+}
+
+// sessionSet compiles a session's policies; nil when it has none. A
+// policy that no longer parses or resolves leaves the set without it,
+// which only narrows the session further.
+func sessionSet(snap *directory.Snapshot, s *directory.Session) *policy.Set {
+	if s.Policy == "" && len(s.PolicyARNs) == 0 {
+		return nil
+	}
+	var es []policy.Entry
+	if s.Policy != "" {
+		if p, err := policy.ParseWithOptions(s.Policy, policy.Session, policy.Options{MaxSize: -1}); err == nil {
+			es = append(es, policy.Entry{ID: "session policy", Policy: p})
+		}
+	}
+	for _, a := range s.PolicyARNs {
+		if mp, ok := snap.Policy(a); ok && mp.Default() != nil {
+			es = append(es, policy.Entry{ID: a + " (session policy)", Policy: mp.Default().Compiled})
+		}
+	}
+	return policy.NewSet(es...)
+}
+
+// mergeTags overrides base tags with session tags, keys compared
+// case-insensitively.
+func mergeTags(base, over []directory.Tag) []directory.Tag {
+	out := append([]directory.Tag(nil), base...)
+	for _, t := range over {
+		replaced := false
+		for i := range out {
+			if strings.EqualFold(out[i].Key, t.Key) {
+				out[i], replaced = t, true
+			}
+		}
+		if !replaced {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// context returns the request's condition keys with the caller's.
+func (sub *subject) context(reqCtx *policy.Context) *policy.Context {
+	ctx := reqCtx
 	if ctx == nil {
 		ctx = policy.NewContext()
 	} else {
 		ctx = ctx.Clone()
 	}
-	c := req.Caller
-	ctx.Set("aws:username", u.Name)
-	ctx.Set("aws:userid", u.ID)
-	ctx.Set("aws:PrincipalArn", u.ARN)
+	c := sub.caller
+	if sub.userName != "" {
+		ctx.Set("aws:username", sub.userName)
+	}
+	if sub.userID != "" {
+		ctx.Set("aws:userid", sub.userID)
+	}
+	ctx.Set("aws:PrincipalArn", sub.principalARN)
 	ctx.Set("aws:PrincipalAccount", c.AccountID)
-	ctx.Set("aws:PrincipalType", "User")
+	ctx.Set("aws:PrincipalType", sub.principalType)
 	ctx.SetBool("aws:SecureTransport", c.SecureTransport)
 	ctx.SetBool("aws:ViaAWSService", false)
 	if !c.RequestTime.IsZero() {
@@ -127,10 +242,56 @@ func callerContext(req Request, u *directory.User) *policy.Context {
 	if c.SourceIP.IsValid() {
 		ctx.SetIP("aws:SourceIp", c.SourceIP)
 	}
-	for _, t := range u.Tags {
+	for _, t := range sub.tags {
 		ctx.Set("aws:PrincipalTag/"+t.Key, t.Value)
 	}
+	if s := c.Session; s != nil {
+		ctx.SetDate("aws:TokenIssueTime", s.IssuedAt.UTC().Format("2006-01-02T15:04:05Z"), s.IssuedAt)
+		ctx.SetBool("aws:MultiFactorAuthPresent", false)
+		if s.SourceIdentity != "" {
+			ctx.Set("aws:SourceIdentity", s.SourceIdentity)
+		}
+	}
 	return ctx
+}
+
+// callerSide evaluates the caller's own policies: explicit denies always;
+// with needIdentity an identity Allow is required; with needLimits the
+// boundary and session policies must allow too.
+func (sub *subject) callerSide(req Request, preq *policy.Request, needIdentity, needLimits bool) error {
+	var res policy.Result
+	idDecision := sub.identity.Evaluate(preq, &res)
+	if idDecision == policy.Denied {
+		return explicitDeny(req, "an identity-based policy", sub.identity.Explain(preq).Statements)
+	}
+	var bDecision, sDecision policy.Decision
+	if sub.boundary != nil {
+		if bDecision = sub.boundary.Evaluate(preq, &res); bDecision == policy.Denied {
+			return explicitDeny(req, "a permissions boundary", sub.boundary.Explain(preq).Statements)
+		}
+	}
+	if sub.session != nil {
+		if sDecision = sub.session.Evaluate(preq, &res); sDecision == policy.Denied {
+			return explicitDeny(req, "a session policy", sub.session.Explain(preq).Statements)
+		}
+	}
+	if needIdentity && idDecision != policy.Allowed {
+		return deny(req, "because no identity-based policy allows the "+req.Action+" action", sub.identity.Explain(preq).Statements)
+	}
+	if needLimits && sub.boundary != nil && bDecision != policy.Allowed {
+		return deny(req, "because no permissions boundary allows the "+req.Action+" action", sub.boundary.Explain(preq).Statements)
+	}
+	if needLimits && sub.session != nil && sDecision != policy.Allowed {
+		return deny(req, "because no session policy allows the "+req.Action+" action", sub.session.Explain(preq).Statements)
+	}
+	return nil
+}
+
+func accountOf(a string) string {
+	if p, err := arn.Parse(a); err == nil {
+		return p.AccountID
+	}
+	return ""
 }
 
 // deny builds AWS's AccessDenied message for an implicit deny:
@@ -143,7 +304,8 @@ func deny(req Request, why string, trace []policy.StatementTrace) *Denied {
 }
 
 // explicitDeny names the policy whose Deny statement applied, as AWS's
-// messages do: "… with an explicit deny in an identity-based policy: ID".
+// messages do ("… with an explicit deny in an identity-based policy: ID"),
+// and the statement.
 func explicitDeny(req Request, kind string, trace []policy.StatementTrace) *Denied {
 	var applied []policy.StatementTrace
 	for _, t := range trace {
@@ -156,6 +318,8 @@ func explicitDeny(req Request, kind string, trace []policy.StatementTrace) *Deni
 		why += ": " + applied[0].PolicyID
 		if applied[0].Sid != "" {
 			why += fmt.Sprintf(" (statement %q)", applied[0].Sid)
+		} else {
+			why += fmt.Sprintf(" (statement %d)", applied[0].Statement)
 		}
 	}
 	return &Denied{
@@ -168,12 +332,12 @@ func explicitDeny(req Request, kind string, trace []policy.StatementTrace) *Deni
 // depends on the action (as seen in AWS's own messages):
 //
 //   - iam:CreateRole, iam:CreateUser, iam:CreateGroup: the new entity's ARN;
-//   - other actions on a role, user or group: "role NAME", "user NAME", …;
+//   - other IAM actions on a role, user or group: "role NAME", "user NAME", …;
 //   - iam:CreatePolicy: "policy NAME"; other policy actions: "policy ARN";
-//   - anything else: the ARN.
+//   - anything else (sts:AssumeRole included): the ARN.
 func resourceText(action, resource string) string {
 	a, err := arn.Parse(resource)
-	if err != nil || a.Service != "iam" {
+	if err != nil || a.Service != "iam" || !strings.HasPrefix(action, "iam:") {
 		return resource
 	}
 	typ := a.ResourceType()

@@ -130,17 +130,24 @@ func (d *Directory) Publish(s *Snapshot) { d.cur.Store(s) }
 // request says about its origin.
 type Caller struct {
 	AccountID   string
-	ARN         string // arn:aws:iam::ACCT:root, arn:aws:iam::ACCT:user/path/name
-	UserName    string // empty for the root user
+	ARN         string // arn:aws:iam::ACCT:root, …:user/path/name, arn:aws:sts::ACCT:assumed-role/ROLE/SESSION
+	UserName    string // the IAM user, or the user a GetSessionToken session belongs to
 	AccessKeyID string
+	// Session is set when the request is signed with temporary
+	// credentials.
+	Session *Session
 
 	SourceIP        netip.Addr // the client's address, when known
 	SecureTransport bool       // the request came over TLS
 	RequestTime     time.Time  // when the request was received
 }
 
-// IsRoot reports whether the caller is the account's root user.
-func (c *Caller) IsRoot() bool { return c.UserName == "" }
+// IsRoot reports whether the caller is the account's root user (or a
+// session of it from GetSessionToken).
+func (c *Caller) IsRoot() bool { return c.UserName == "" && !c.IsRoleSession() }
+
+// IsRoleSession reports whether the caller is a role session.
+func (c *Caller) IsRoleSession() bool { return c.Session != nil && c.Session.RoleName != "" }
 
 // CallerFor returns the principal that signs with key.
 func (s *Snapshot) CallerFor(key *AccessKey) *Caller {
@@ -154,4 +161,51 @@ func (s *Snapshot) CallerFor(key *AccessKey) *Caller {
 		c.ARN = "arn:aws:iam::" + key.AccountID + ":user/" + key.UserName
 	}
 	return c
+}
+
+// Session is what a session token carries: everything needed to
+// authenticate and authorize its requests without a store read. It is
+// sealed into the token by the STS service.
+type Session struct {
+	AccessKeyID string    `json:"k"`
+	Secret      string    `json:"s"`
+	AccountID   string    `json:"a"`
+	IssuedAt    time.Time `json:"i"`
+	Expiration  time.Time `json:"e"`
+
+	// A role session has the role; a GetSessionToken session has the
+	// user (empty for the root user) and no role.
+	RoleName    string `json:"r,omitempty"`
+	RolePath    string `json:"rp,omitempty"`
+	RoleID      string `json:"ri,omitempty"`
+	SessionName string `json:"n,omitempty"`
+	UserName    string `json:"u,omitempty"`
+
+	// Session policies narrow the session: the inline document and the
+	// managed policy ARNs passed to AssumeRole.
+	Policy     string   `json:"p,omitempty"`
+	PolicyARNs []string `json:"pa,omitempty"`
+
+	Tags              []Tag    `json:"t,omitempty"`  // session tags (override role tags)
+	TransitiveTagKeys []string `json:"tt,omitempty"` // keys that pass down a role chain
+	SourceIdentity    string   `json:"si,omitempty"`
+	// Chained says the session was created by a role session assuming a
+	// role (role chaining): it is limited to one hour.
+	Chained bool `json:"c,omitempty"`
+}
+
+// RoleARN returns the role's ARN for a role session.
+func (s *Session) RoleARN() string {
+	return "arn:aws:iam::" + s.AccountID + ":role" + s.RolePath + s.RoleName
+}
+
+// ARN returns the session's principal ARN.
+func (s *Session) ARN() string {
+	if s.RoleName != "" {
+		return "arn:aws:sts::" + s.AccountID + ":assumed-role/" + s.RoleName + "/" + s.SessionName
+	}
+	if s.UserName != "" {
+		return "arn:aws:iam::" + s.AccountID + ":user/" + s.UserName
+	}
+	return "arn:aws:iam::" + s.AccountID + ":root"
 }

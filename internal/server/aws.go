@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -18,6 +19,7 @@ import (
 	"github.com/assumed-dev/assumed/internal/directory"
 	"github.com/assumed-dev/assumed/internal/iam"
 	"github.com/assumed-dev/assumed/internal/server/query"
+	"github.com/assumed-dev/assumed/internal/sts"
 )
 
 // maxBody bounds a request body; IAM's largest documents are far smaller.
@@ -40,6 +42,7 @@ func toAPIError(err error) *apiError {
 	var ce *creds.Error
 	var ie *iam.Error
 	var qe *query.Error
+	var se *sts.Error
 	switch {
 	case errors.As(err, &ae):
 		return ae
@@ -47,6 +50,8 @@ func toAPIError(err error) *apiError {
 		return &apiError{Status: ce.Status, Code: ce.Code, Message: ce.Message, Sender: true}
 	case errors.As(err, &ie):
 		return &apiError{Status: ie.Status, Code: ie.Code, Message: ie.Message, Sender: ie.Status < 500}
+	case errors.As(err, &se):
+		return &apiError{Status: se.Status, Code: se.Code, Message: se.Message, Sender: se.Status < 500}
 	case errors.As(err, &qe):
 		return &apiError{Status: qe.HTTPStatus(), Code: qe.Code, Message: qe.Message, Sender: true}
 	}
@@ -102,40 +107,59 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	switch service {
-	case "iam":
-		form, err := queryForm(r, body)
-		if err != nil {
-			fail(err)
-			return
-		}
-		op = form.Get("Action")
-		out, err := s.iamCall(r, caller, op, form)
-		if err != nil {
-			fail(err)
-			return
-		}
-		w.Header().Set("Content-Type", "text/xml")
-		if err := query.Encode(w, op, query.IAMNamespace, reqID, out); err != nil {
-			s.log.Error("encode response", "request_id", reqID, "err", err)
-		}
-	default:
-		fail(&apiError{Status: http.StatusBadRequest, Code: "UnknownService", Message: fmt.Sprintf("assumed does not serve the %q service (yet): it serves iam", service), Sender: true})
+	svc, ok := s.query[service]
+	if !ok {
+		fail(&apiError{Status: http.StatusBadRequest, Code: "UnknownService", Message: fmt.Sprintf("assumed does not serve the %q service (yet): it serves iam and sts", service), Sender: true})
+		return
+	}
+	form, err := queryForm(r, body)
+	if err != nil {
+		fail(err)
+		return
+	}
+	op = form.Get("Action")
+	out, err := s.queryCall(r, svc, caller, op, form)
+	if err != nil {
+		fail(err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	if err := query.Encode(w, op, svc.namespace, reqID, out); err != nil {
+		s.log.Error("encode response", "request_id", reqID, "err", err)
 	}
 }
 
 // authenticate finds the signing key and verifies the signature.
 func (s *Server) authenticate(r *http.Request, body []byte, sr *creds.SignedRequest) (*directory.Caller, error) {
 	snap := s.iam.Directory().Snapshot()
-	key, ok := snap.AccessKeys[sr.AccessKeyID]
-	if !ok || key.Status != directory.StatusActive {
-		return nil, &creds.Error{Status: http.StatusForbidden, Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid."}
-	}
 	now := s.now()
-	if err := creds.Verify(r, body, sr, key.Secret, now); err != nil {
-		return nil, err
+	var c *directory.Caller
+	if strings.HasPrefix(sr.AccessKeyID, creds.PrefixTemporaryAccessKey) {
+		// Temporary credentials: the token is the session; no store read.
+		sess, err := s.sts.OpenSession(sr.SecurityToken)
+		if err != nil {
+			return nil, err
+		}
+		if sess.AccessKeyID != sr.AccessKeyID {
+			return nil, sts.ErrInvalidToken
+		}
+		if err := creds.Verify(r, body, sr, sess.Secret, now); err != nil {
+			return nil, err
+		}
+		c = &directory.Caller{AccountID: sess.AccountID, ARN: sess.ARN(), UserName: sess.UserName, AccessKeyID: sess.AccessKeyID, Session: sess}
+		if sess.UserName != "" {
+			c.ARN = snap.CallerFor(&directory.AccessKey{AccountID: sess.AccountID, UserName: sess.UserName}).ARN
+		}
+	} else {
+		key, ok := snap.AccessKeys[sr.AccessKeyID]
+		if !ok || key.Status != directory.StatusActive {
+			return nil, &creds.Error{Status: http.StatusForbidden, Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid."}
+		}
+		if err := creds.Verify(r, body, sr, key.Secret, now); err != nil {
+			return nil, err
+		}
+		c = snap.CallerFor(key)
 	}
-	c := snap.CallerFor(key)
 	c.RequestTime = now
 	c.SecureTransport = r.TLS != nil
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {

@@ -18,24 +18,28 @@ var (
 	errorType   = reflect.TypeFor[error]()
 )
 
-// sdkIAMPackage is the import path of the SDK types the operations use.
-const sdkIAMPackage = "github.com/aws/aws-sdk-go-v2/service/iam"
+// queryService is a service spoken over the AWS Query protocol.
+type queryService struct {
+	impl      any    // *iam.Service, *sts.Service
+	sdkPkg    string // import path of the SDK types its operations use
+	version   string // API version, for error messages
+	namespace string // XML namespace of its responses
+}
 
-// iamCall decodes an IAM Query request into the operation's SDK input
-// type, calls the service method named after the operation and returns
-// its SDK output value. An operation is any method of the IAM service of
-// the form
+// queryCall decodes a Query request into the operation's SDK input type,
+// calls the service method named after the operation and returns its SDK
+// output value. An operation is any method of the service of the form
 //
-//	func (*Service) Op(context.Context, *directory.Caller, *iam.OpInput) (*iam.OpOutput, error)
+//	func (*Service) Op(context.Context, *directory.Caller, *pkg.OpInput) (*pkg.OpOutput, error)
 //
 // so adding an operation needs no change here.
-func (s *Server) iamCall(r *http.Request, caller *directory.Caller, op string, form url.Values) (any, error) {
+func (s *Server) queryCall(r *http.Request, svc queryService, caller *directory.Caller, op string, form url.Values) (any, error) {
 	if op == "" {
 		return nil, &apiError{Status: http.StatusBadRequest, Code: "MissingAction", Message: "Missing Action", Sender: true}
 	}
-	m := reflect.ValueOf(s.iam).MethodByName(op)
-	if !m.IsValid() || !isOperation(m.Type(), op) {
-		return nil, &apiError{Status: http.StatusBadRequest, Code: "InvalidAction", Message: fmt.Sprintf("Could not find operation %s for version 2010-05-08", op), Sender: true}
+	m := reflect.ValueOf(svc.impl).MethodByName(op)
+	if !m.IsValid() || !isOperation(m.Type(), svc.sdkPkg, op) {
+		return nil, &apiError{Status: http.StatusBadRequest, Code: "InvalidAction", Message: fmt.Sprintf("Could not find operation %s for version %s", op, svc.version), Sender: true}
 	}
 	in := reflect.New(m.Type().In(2).Elem())
 	if err := query.Decode(form, in.Interface()); err != nil {
@@ -50,13 +54,13 @@ func (s *Server) iamCall(r *http.Request, caller *directory.Caller, op string, f
 
 // isOperation checks a method's shape and that its input and output are
 // the SDK's types for the operation.
-func isOperation(t reflect.Type, op string) bool {
+func isOperation(t reflect.Type, sdkPkg, op string) bool {
 	if t.NumIn() != 3 || t.NumOut() != 2 || t.In(0) != contextType || t.In(1) != callerType || t.Out(1) != errorType {
 		return false
 	}
 	in, out := t.In(2), t.Out(0)
 	return in.Kind() == reflect.Pointer && out.Kind() == reflect.Pointer &&
-		in.Elem().PkgPath() == sdkIAMPackage && in.Elem().Name() == op+"Input" &&
-		out.Elem().PkgPath() == sdkIAMPackage && out.Elem().Name() == op+"Output" &&
+		in.Elem().PkgPath() == sdkPkg && in.Elem().Name() == op+"Input" &&
+		out.Elem().PkgPath() == sdkPkg && out.Elem().Name() == op+"Output" &&
 		!strings.ContainsAny(op, "./")
 }

@@ -18,12 +18,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/assumed-dev/assumed/internal/iam"
+	"github.com/assumed-dev/assumed/internal/server/query"
+	"github.com/assumed-dev/assumed/internal/sts"
 )
 
 // Server serves all APIs on one listener.
 type Server struct {
 	log     *slog.Logger
 	iam     *iam.Service
+	sts     *sts.Service
+	query   map[string]queryService // by SigV4 service name
 	http    *http.Server
 	ln      net.Listener
 	metrics *metrics
@@ -31,8 +35,12 @@ type Server struct {
 }
 
 // New returns a server for the services; call Listen, then Serve.
-func New(log *slog.Logger, iamSvc *iam.Service) *Server {
-	s := &Server{log: log, iam: iamSvc, now: time.Now}
+func New(log *slog.Logger, iamSvc *iam.Service, stsSvc *sts.Service) *Server {
+	s := &Server{log: log, iam: iamSvc, sts: stsSvc, now: time.Now}
+	s.query = map[string]queryService{
+		"iam": {impl: iamSvc, sdkPkg: "github.com/aws/aws-sdk-go-v2/service/iam", version: "2010-05-08", namespace: query.IAMNamespace},
+		"sts": {impl: stsSvc, sdkPkg: "github.com/aws/aws-sdk-go-v2/service/sts", version: "2011-06-15", namespace: query.STSNamespace},
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.metrics = newMetrics(reg)

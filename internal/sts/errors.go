@@ -1,0 +1,39 @@
+package sts
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// Error is an STS error with AWS's code and HTTP status.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+func validation(format string, args ...any) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "ValidationError", Message: fmt.Sprintf(format, args...)}
+}
+
+// invalidField is AWS's one-field validation message.
+func invalidField(value, field, constraint string) *Error {
+	return validation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, field, constraint)
+}
+
+func accessDenied(msg string) *Error {
+	return &Error{Status: http.StatusForbidden, Code: "AccessDenied", Message: msg}
+}
+
+func malformedPolicy(msg string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "MalformedPolicyDocument", Message: msg}
+}
+
+// ErrInvalidToken and ErrExpiredToken are the session-token failures the
+// server maps to InvalidClientTokenId and ExpiredToken.
+var (
+	ErrInvalidToken = &Error{Status: http.StatusForbidden, Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid."}
+	ErrExpiredToken = &Error{Status: http.StatusForbidden, Code: "ExpiredToken", Message: "The security token included in the request is expired"}
+)
