@@ -72,7 +72,8 @@ func AssumeRole(snap *directory.Snapshot, caller *directory.Caller, role *direct
 	sub := describe(snap, caller)
 	ctx := sub.context(reqCtx)
 	roleAccount := accountOf(role.ARN)
-	trust := policy.NewSet(policy.Entry{ID: "trust policy of role " + role.ARN + " (account " + roleAccount + ")", Policy: role.Trust})
+	_, trustPolicy := snap.EffectiveTrust(role)
+	trust := policy.NewSet(policy.Entry{ID: "trust policy of role " + role.ARN + " (account " + roleAccount + ")", Policy: trustPolicy})
 	for _, action := range actions {
 		req := Request{Caller: caller, Action: action, Resource: role.ARN, Context: reqCtx}
 		preq := &policy.Request{Principal: sub.principal, Action: action, Resource: role.ARN, Context: ctx}

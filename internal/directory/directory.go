@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/assumed-dev/assumed/policy"
 )
 
 // Account is an AWS account hosted by the server.
@@ -208,4 +210,54 @@ func (s *Session) ARN() string {
 		return "arn:aws:iam::" + s.AccountID + ":user/" + s.UserName
 	}
 	return "arn:aws:iam::" + s.AccountID + ":root"
+}
+
+// EffectiveTrust returns a role's trust policy as it stands now: a user or
+// role the policy named that has since been deleted, or re-created with a
+// new unique ID, is replaced by the unique ID it was bound to, which no
+// current principal has. This is what IAM shows (GetRole) and enforces.
+// compiled is nil if the rewritten document no longer parses (it then
+// allows nothing).
+func (s *Snapshot) EffectiveTrust(r *Role) (doc string, compiled *policy.Policy) {
+	doc, compiled = r.TrustPolicy, r.Trust
+	for principalARN, id := range r.TrustBindings {
+		if s.principalID(principalARN) == id {
+			continue
+		}
+		doc = strings.ReplaceAll(doc, `"`+principalARN+`"`, `"`+id+`"`)
+		compiled = nil
+	}
+	if compiled == nil {
+		p, err := policy.ParseWithOptions(doc, policy.Trust, policy.Options{MaxSize: -1})
+		if err != nil {
+			return doc, nil
+		}
+		compiled = p
+	}
+	return doc, compiled
+}
+
+// principalID returns the unique ID of the user or role with this ARN, or
+// "" when there is none.
+func (s *Snapshot) principalID(principalARN string) string {
+	parts := strings.SplitN(principalARN, ":", 6)
+	if len(parts) != 6 {
+		return ""
+	}
+	acct, ok := s.IAM[parts[4]]
+	if !ok {
+		return ""
+	}
+	name := parts[5][strings.LastIndexByte(parts[5], '/')+1:]
+	switch {
+	case strings.HasPrefix(parts[5], "role/"):
+		if r, ok := acct.Roles[Key(name)]; ok && r.ARN == principalARN {
+			return r.ID
+		}
+	case strings.HasPrefix(parts[5], "user/"):
+		if u, ok := acct.Users[Key(name)]; ok && u.ARN == principalARN {
+			return u.ID
+		}
+	}
+	return ""
 }

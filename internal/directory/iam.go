@@ -62,7 +62,12 @@ type Role struct {
 	TrustPolicy        string         `json:"trustPolicy"`
 	Description        string         `json:"description,omitempty"`
 	MaxSessionDuration int32          `json:"maxSessionDuration"`
-	Trust              *policy.Policy `json:"-"`
+	// TrustBindings binds each IAM user or role ARN the trust policy
+	// named when it was written to that principal's unique ID, as IAM
+	// does: delete and re-create the principal and the trust no longer
+	// matches it.
+	TrustBindings map[string]string `json:"trustBindings,omitempty"`
+	Trust         *policy.Policy    `json:"-"`
 }
 
 // PolicyVersion is one version of a managed policy.

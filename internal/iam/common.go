@@ -139,3 +139,38 @@ func withResourceTags(ctx *policy.Context, tags []directory.Tag) *policy.Context
 	}
 	return ctx
 }
+
+// trustBindings binds the users and roles a trust policy names (in hosted
+// accounts) to their current unique IDs.
+func trustBindings(snap *directory.Snapshot, p *policy.Policy) map[string]string {
+	var out map[string]string
+	for _, st := range p.Statements {
+		if st.Principal == nil {
+			continue
+		}
+		for _, e := range st.Principal.Entries {
+			if e.Key != "AWS" || (e.Type != arn.PrincipalUser && e.Type != arn.PrincipalRole) {
+				continue
+			}
+			acct, hosted := snap.IAM[e.AccountID]
+			if !hosted {
+				continue
+			}
+			id := ""
+			if e.Type == arn.PrincipalUser {
+				if u, ok := acct.Users[directory.Key(e.Name)]; ok && u.ARN == e.ARN {
+					id = u.ID
+				}
+			} else if r, ok := acct.Roles[directory.Key(e.Name)]; ok && r.ARN == e.ARN {
+				id = r.ID
+			}
+			if id != "" {
+				if out == nil {
+					out = map[string]string{}
+				}
+				out[e.ARN] = id
+			}
+		}
+	}
+	return out
+}

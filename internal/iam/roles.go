@@ -137,7 +137,7 @@ func (s *Service) CreateRole(ctx context.Context, caller *directory.Caller, in *
 				Tags: tags, Boundary: deref(in.PermissionsBoundary),
 			},
 			TrustPolicy: deref(in.AssumeRolePolicyDocument), Description: deref(in.Description),
-			MaxSessionDuration: duration, Trust: trust,
+			MaxSessionDuration: duration, Trust: trust, TrustBindings: trustBindings(t.snap, trust),
 		}
 		acct.Roles[directory.Key(name)] = r
 		out = &sdk.CreateRoleOutput{Role: ptr(sdkRole(r, true))}
@@ -164,7 +164,10 @@ func (s *Service) GetRole(_ context.Context, caller *directory.Caller, in *sdk.G
 	if err := authorize(snap, caller, "iam:GetRole", r.ARN, nil); err != nil {
 		return nil, err
 	}
-	return &sdk.GetRoleOutput{Role: ptr(sdkRole(r, true))}, nil
+	out := sdkRole(r, true)
+	doc, _ := snap.EffectiveTrust(r)
+	out.AssumeRolePolicyDocument = ptr(encodeDocument(doc))
+	return &sdk.GetRoleOutput{Role: &out}, nil
 }
 
 // ListRoles lists the account's roles, by name.
@@ -296,7 +299,7 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, caller *directory.
 		if err != nil {
 			return err
 		}
-		r.TrustPolicy, r.Trust = deref(in.PolicyDocument), trust
+		r.TrustPolicy, r.Trust, r.TrustBindings = deref(in.PolicyDocument), trust, trustBindings(t.snap, trust)
 		return nil
 	})
 	if err != nil {

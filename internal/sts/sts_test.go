@@ -2,6 +2,7 @@ package sts_test
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -299,5 +300,96 @@ func TestSessionTagsPoliciesAndSourceIdentity(t *testing.T) {
 	// A transitive tag needs sts:TagSession in the next role's trust.
 	if _, err := sessSTS.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111111111111:role/notags"), RoleSessionName: aws.String("c1")}); testenv.ErrorCode(err) != "AccessDenied" {
 		t.Fatalf("transitive tags into a role without sts:TagSession: %v", err)
+	}
+}
+
+// TestTrustBoundToUniqueID deletes and re-creates the role a trust policy
+// names: the new role, with the same ARN, is not trusted, and GetRole
+// shows the old role's unique ID in the trust policy, as IAM does.
+func TestTrustBoundToUniqueID(t *testing.T) {
+	env := startWorld(t, seed001)
+	ctx := context.Background()
+	deployer := env.Config(deployerKey, deployerSecret, "")
+	roleA := "arn:aws:iam::111111111111:role/account-a-role"
+	if _, err := sts.NewFromConfig(assumeVia(env, assumeVia(env, deployer, "arn:aws:iam::222222222222:role/account-b-role"), roleA)).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+		t.Fatalf("before: %v", err)
+	}
+	b := env.RootIAM(testenv.AccountB)
+	old, err := b.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("account-b-role")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trustB := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:user/deployer"},"Action":"sts:AssumeRole"}]}`
+	assumeA := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::111111111111:role/account-a-role"}]}`
+	if _, err := b.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("account-b-role"), PolicyName: aws.String("assume-a")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("account-b-role")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("account-b-role"), AssumeRolePolicyDocument: aws.String(trustB)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("account-b-role"), PolicyName: aws.String("assume-a"), PolicyDocument: aws.String(assumeA)}); err != nil {
+		t.Fatal(err)
+	}
+	// The same ARN, a new role: A's trust does not match it.
+	_, err = sts.NewFromConfig(assumeVia(env, assumeVia(env, deployer, "arn:aws:iam::222222222222:role/account-b-role"), roleA)).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if testenv.ErrorCode(err) != "AccessDenied" || !strings.Contains(err.Error(), "trust policy of role "+roleA) {
+		t.Fatalf("re-created role: %v", err)
+	}
+	got, err := env.RootIAM(testenv.AccountA).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("account-a-role")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := url.QueryUnescape(aws.ToString(got.Role.AssumeRolePolicyDocument))
+	if !strings.Contains(doc, `"AWS":"`+aws.ToString(old.Role.RoleId)+`"`) {
+		t.Fatalf("trust policy after re-creation = %s, want the old unique ID %s", doc, aws.ToString(old.Role.RoleId))
+	}
+}
+
+const sourceIdentityWorld = `accounts:
+  - id: "111111111111"
+    name: account-a
+    roles:
+      - name: audited
+        trust: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:user/alice"},"Action":["sts:AssumeRole","sts:SetSourceIdentity"]}]}'
+        policies:
+          next: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","sts:SetSourceIdentity"],"Resource":"*"}]}'
+      - name: plain
+        trust: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::222222222222:user/alice","arn:aws:iam::111111111111:role/audited"]},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:role/audited"},"Action":"sts:SetSourceIdentity","Condition":{"StringEquals":{"sts:SourceIdentity":"alice@example.com"}}}]}'
+  - id: "222222222222"
+    name: account-b
+    users:
+      - name: alice
+        access_keys: [{id: AKIAALICE00000000001, secret: "aliceSecretAliceSecretAliceSecretAlice01"}]
+        policies:
+          assume: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","sts:SetSourceIdentity"],"Resource":"*"}]}'
+`
+
+func TestSourceIdentity(t *testing.T) {
+	env := startWorld(t, sourceIdentityWorld)
+	ctx := context.Background()
+	alice := sts.NewFromConfig(env.Config(aliceKey, aliceSecret, ""))
+	// The trust of "plain" does not let alice set a source identity.
+	_, err := alice.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111111111111:role/plain"), RoleSessionName: aws.String("p1"), SourceIdentity: aws.String("alice@example.com")})
+	if testenv.ErrorCode(err) != "AccessDenied" || !strings.Contains(err.Error(), "sts:SetSourceIdentity") {
+		t.Fatalf("source identity without sts:SetSourceIdentity: %v", err)
+	}
+	if _, err := alice.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111111111111:role/audited"), RoleSessionName: aws.String("a1"), SourceIdentity: aws.String("aws:me")}); testenv.ErrorCode(err) != "ValidationError" {
+		t.Fatalf("source identity with the aws: prefix: %v", err)
+	}
+	out, err := alice.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111111111111:role/audited"), RoleSessionName: aws.String("a1"), SourceIdentity: aws.String("alice@example.com")})
+	if err != nil || aws.ToString(out.SourceIdentity) != "alice@example.com" {
+		t.Fatalf("audited: %+v %v", out, err)
+	}
+	sess := sts.NewFromConfig(env.Config(aws.ToString(out.Credentials.AccessKeyId), aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken)))
+	// It is kept down the chain, and may not be changed there.
+	next, err := sess.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111111111111:role/plain"), RoleSessionName: aws.String("p2")})
+	if err != nil || aws.ToString(next.SourceIdentity) != "alice@example.com" {
+		t.Fatalf("chained: %+v %v", next, err)
+	}
+	if _, err := sess.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111111111111:role/plain"), RoleSessionName: aws.String("p3"), SourceIdentity: aws.String("mallory")}); testenv.ErrorCode(err) != "AccessDenied" {
+		t.Fatalf("changing the source identity down the chain: %v", err)
 	}
 }
