@@ -59,9 +59,9 @@ type Group struct {
 // Role is an IAM role.
 type Role struct {
 	Principal
-	TrustPolicy        string         `json:"trustPolicy"`
-	Description        string         `json:"description,omitempty"`
-	MaxSessionDuration int32          `json:"maxSessionDuration"`
+	TrustPolicy        string `json:"trustPolicy"`
+	Description        string `json:"description,omitempty"`
+	MaxSessionDuration int32  `json:"maxSessionDuration"`
 	// TrustBindings binds each IAM user or role ARN the trust policy
 	// named when it was written to that principal's unique ID, as IAM
 	// does: delete and re-create the principal and the trust no longer
