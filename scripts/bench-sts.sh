@@ -57,7 +57,7 @@ duration=60s
 warmup=500
 out=""
 profile=false
-pprof_path="${ASSUMED_PPROF_PATH:-/debug/pprof}"
+pprof_path="${ASSUMED_PPROF_PATH:-/_assumed/debug/pprof}"
 profile_seconds="${PROFILE_SECONDS:-20}"
 
 usage() { sed -n '/^# Usage:/,/^# Exit status/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
@@ -68,7 +68,7 @@ while [[ $# -gt 0 ]]; do
 	--duration) duration="$2"; shift 2 ;;
 	--warmup) warmup="$2"; shift 2 ;;
 	--out) out="$2"; shift 2 ;;
-	--profile) profile=true; shift ;;
+	--profile) profile=true; profile_flag=--pprof; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "bench-sts: unknown argument $1" >&2; usage >&2; exit 2 ;;
 	esac
@@ -155,7 +155,7 @@ EOF
 
 echo "== start servers"
 assumed_port="$(free_port)"
-"$tmp/assumed" serve --listen "127.0.0.1:$assumed_port" --data-dir "$tmp/data" --config "$tmp/world.yaml" >"$tmp/assumed.log" 2>&1 &
+"$tmp/assumed" serve ${profile_flag:-} --listen "127.0.0.1:$assumed_port" --data-dir "$tmp/data" --config "$tmp/world.yaml" >"$tmp/assumed.log" 2>&1 &
 pids+=("$!")
 wait_for assumed "$!" "http://127.0.0.1:$assumed_port/_assumed/health"
 

@@ -18,6 +18,7 @@ type serveOptions struct {
 	listen  string
 	dataDir string
 	config  string
+	pprof   bool
 	// ready, when set, is called with the bound address once the server
 	// accepts requests (tests use it).
 	ready func(addr string)
@@ -46,6 +47,7 @@ works with no other step.`,
 	}
 	cmd.Flags().StringVar(&opt.listen, "listen", "127.0.0.1:4599", "address to listen on")
 	cmd.Flags().StringVar(&opt.dataDir, "data-dir", ".assumed", "directory for the database, keys and the credentials file")
+	cmd.Flags().BoolVar(&opt.pprof, "pprof", false, "serve Go's profiler under /_assumed/debug/pprof/ (for benchmarks)")
 	cmd.Flags().StringVar(&opt.config, "config", "", "world file (YAML) declaring the accounts; default: one account 000000000000 named default")
 	return cmd
 }
@@ -59,5 +61,5 @@ func runServe(ctx context.Context, opt serveOptions, logOut io.Writer) error {
 			return inputError(err)
 		}
 	}
-	return app.Run(ctx, app.Options{Listen: opt.listen, DataDir: opt.dataDir, World: w, WorldFile: opt.config, Ready: opt.ready}, logOut)
+	return app.Run(ctx, app.Options{Listen: opt.listen, DataDir: opt.dataDir, World: w, WorldFile: opt.config, Pprof: opt.pprof, Ready: opt.ready}, logOut)
 }

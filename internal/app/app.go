@@ -32,6 +32,8 @@ type Options struct {
 	World   *world.World // the accounts; nil means world.Default()
 	// WorldFile names the world's file in error messages.
 	WorldFile string
+	// Pprof serves Go's profiler under /_assumed/debug/pprof/.
+	Pprof bool
 	// Ready, when set, is called with the bound address once the server
 	// accepts requests.
 	Ready func(addr string)
@@ -79,6 +81,9 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 		return err
 	}
 	srv := server.New(log, svc, sts.New(svc.Directory(), ring))
+	if opt.Pprof {
+		srv.EnablePprof()
+	}
 	if err := srv.Listen(opt.Listen); err != nil {
 		return err
 	}

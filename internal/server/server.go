@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,6 +29,7 @@ type Server struct {
 	iam     *iam.Service
 	sts     *sts.Service
 	query   map[string]queryService // by SigV4 service name
+	mux     *http.ServeMux
 	http    *http.Server
 	ln      net.Listener
 	metrics *metrics
@@ -48,6 +50,7 @@ func New(log *slog.Logger, iamSvc *iam.Service, stsSvc *sts.Service) *Server {
 	mux.HandleFunc("GET /_assumed/health", s.health)
 	mux.Handle("GET /_assumed/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/", s.aws)
+	s.mux = mux
 	s.http = &http.Server{
 		Handler:           s.withDate(mux),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -124,4 +127,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	reg.MustRegister(m.requests, m.duration)
 	return m
+}
+
+// EnablePprof serves Go's profiler under /_assumed/debug/pprof/ (off by
+// default: it is for benchmarking on a loopback listener).
+func (s *Server) EnablePprof() {
+	s.mux.HandleFunc("/_assumed/debug/pprof/", pprof.Index)
+	s.mux.HandleFunc("/_assumed/debug/pprof/cmdline", pprof.Cmdline)
+	s.mux.HandleFunc("/_assumed/debug/pprof/profile", pprof.Profile)
+	s.mux.HandleFunc("/_assumed/debug/pprof/symbol", pprof.Symbol)
+	s.mux.HandleFunc("/_assumed/debug/pprof/trace", pprof.Trace)
 }
