@@ -85,6 +85,26 @@ func paginate[T any](items []T, key func(T) string, marker *string, maxItems *in
 	return p, nil
 }
 
+// listByPath returns one page of an account's entities (a map keyed by
+// lower-cased name) whose path starts with prefix, in name order.
+func listByPath[T any](m map[string]T, path func(T) string, prefix, marker *string, maxItems *int32) (page[T], error) {
+	keys := make([]string, 0, len(m))
+	for k, v := range m {
+		if hasPathPrefix(path(v), prefix) {
+			keys = append(keys, k)
+		}
+	}
+	p, err := paginate(keys, func(k string) string { return k }, marker, maxItems)
+	if err != nil {
+		return page[T]{}, err
+	}
+	out := page[T]{Truncated: p.Truncated, Marker: p.Marker}
+	for _, k := range p.Items {
+		out.Items = append(out.Items, m[k])
+	}
+	return out, nil
+}
+
 // hasPathPrefix filters by IAM's PathPrefix.
 func hasPathPrefix(path string, prefix *string) bool {
 	return prefix == nil || strings.HasPrefix(path, *prefix)

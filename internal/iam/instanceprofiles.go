@@ -158,13 +158,7 @@ func (s *Service) ListInstanceProfiles(_ context.Context, caller *directory.Call
 		return nil, err
 	}
 	acct := snap.AccountIAM(caller.AccountID)
-	var list []*directory.InstanceProfile
-	for _, ip := range acct.InstanceProfiles {
-		if hasPathPrefix(ip.Path, in.PathPrefix) {
-			list = append(list, ip)
-		}
-	}
-	p, err := paginate(list, func(ip *directory.InstanceProfile) string { return directory.Key(ip.Name) }, in.Marker, in.MaxItems)
+	p, err := listByPath(acct.InstanceProfiles, func(ip *directory.InstanceProfile) string { return ip.Path }, in.PathPrefix, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}

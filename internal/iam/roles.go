@@ -176,13 +176,7 @@ func (s *Service) ListRoles(_ context.Context, caller *directory.Caller, in *sdk
 	if err := authorize(snap, caller, "iam:ListRoles", "arn:aws:iam::"+caller.AccountID+":role/", nil); err != nil {
 		return nil, err
 	}
-	var roles []*directory.Role
-	for _, r := range snap.AccountIAM(caller.AccountID).Roles {
-		if hasPathPrefix(r.Path, in.PathPrefix) {
-			roles = append(roles, r)
-		}
-	}
-	p, err := paginate(roles, func(r *directory.Role) string { return directory.Key(r.Name) }, in.Marker, in.MaxItems)
+	p, err := listByPath(snap.AccountIAM(caller.AccountID).Roles, func(r *directory.Role) string { return r.Path }, in.PathPrefix, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}

@@ -220,13 +220,7 @@ func (s *Service) ListUsers(_ context.Context, caller *directory.Caller, in *sdk
 	if err := authorize(snap, caller, "iam:ListUsers", "arn:aws:iam::"+caller.AccountID+":user/", nil); err != nil {
 		return nil, err
 	}
-	var users []*directory.User
-	for _, u := range snap.AccountIAM(caller.AccountID).Users {
-		if hasPathPrefix(u.Path, in.PathPrefix) {
-			users = append(users, u)
-		}
-	}
-	p, err := paginate(users, func(u *directory.User) string { return directory.Key(u.Name) }, in.Marker, in.MaxItems)
+	p, err := listByPath(snap.AccountIAM(caller.AccountID).Users, func(u *directory.User) string { return u.Path }, in.PathPrefix, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
