@@ -2,6 +2,7 @@ package sts_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -391,5 +392,73 @@ func TestSourceIdentity(t *testing.T) {
 	}
 	if _, err := sess.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111111111111:role/plain"), RoleSessionName: aws.String("p3"), SourceIdentity: aws.String("mallory")}); testenv.ErrorCode(err) != "AccessDenied" {
 		t.Fatalf("changing the source identity down the chain: %v", err)
+	}
+}
+
+// TestPackedPolicyTooLarge passes incompressible session tags until the
+// packed budget is exceeded.
+func TestPackedPolicyTooLarge(t *testing.T) {
+	env := startWorld(t, negatives)
+	alice := sts.NewFromConfig(env.Config(aliceKey, aliceSecret, ""))
+	// Pseudo-random letters and digits barely compress: 50 tags of
+	// 128 + 256 of them are far past the packed budget.
+	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	x := uint64(0x9E3779B97F4A7C15)
+	random := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+			b[i] = alphabet[x%uint64(len(alphabet))]
+		}
+		return string(b)
+	}
+	var tags []types.Tag
+	for i := 0; i < 50; i++ {
+		tags = append(tags, types.Tag{Key: aws.String(fmt.Sprintf("k%02d", i) + random(125)), Value: aws.String(random(256))})
+	}
+	_, err := alice.AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111111111111:role/partner"), RoleSessionName: aws.String("big"), ExternalId: aws.String("partner-123"), Tags: tags})
+	if testenv.ErrorCode(err) != "PackedPolicyTooLarge" || !strings.Contains(err.Error(), "% of allotted space") {
+		t.Fatalf("err = %v, want PackedPolicyTooLarge", err)
+	}
+}
+
+// TestSessionTagsArePrincipalTags: a session tag is aws:PrincipalTag in the
+// session's own requests, and overrides a role tag of the same key.
+func TestSessionTagsArePrincipalTags(t *testing.T) {
+	env := startWorld(t, `accounts:
+  - id: "111111111111"
+    name: account-a
+    roles:
+      - name: tagged
+        trust: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":["sts:AssumeRole","sts:TagSession"]}]}'
+        policies:
+          by-team: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"arn:aws:iam::111111111111:role/${aws:PrincipalTag/team}"}]}'
+    users:
+      - name: alice
+        access_keys: [{id: AKIAALICE00000000001, secret: "aliceSecretAliceSecretAliceSecretAlice01"}]
+        policies:
+          assume: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","sts:TagSession"],"Resource":"*"}]}'
+`)
+	ctx := context.Background()
+	a := env.RootIAM(testenv.AccountA)
+	if _, err := a.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String("tagged"), Tags: []iamtypes.Tag{{Key: aws.String("team"), Value: aws.String("nobody")}}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := sts.NewFromConfig(env.Config(aliceKey, aliceSecret, "")).AssumeRole(ctx, &sts.AssumeRoleInput{
+		RoleArn: aws.String("arn:aws:iam::111111111111:role/tagged"), RoleSessionName: aws.String("t1"),
+		Tags: []types.Tag{{Key: aws.String("Team"), Value: aws.String("tagged")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess := iam.NewFromConfig(env.Config(aws.ToString(out.Credentials.AccessKeyId), aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken)))
+	// ${aws:PrincipalTag/team} is the session tag "tagged", not the role's "nobody".
+	if _, err := sess.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("tagged")}); err != nil {
+		t.Fatalf("GetRole on the role the session tag names: %v", err)
+	}
+	if _, err := sess.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("nobody")}); testenv.ErrorCode(err) != "AccessDenied" {
+		t.Fatalf("GetRole on the role tag's value: %v", err)
 	}
 }
