@@ -80,7 +80,9 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := server.New(log, svc, sts.New(svc.Directory(), ring))
+	stsSvc := sts.New(svc.Directory(), ring)
+	srv := server.New(log, svc, stsSvc)
+	go rotateKeyRing(ctx, st, sealer, stsSvc, log, time.Hour)
 	if opt.Pprof {
 		srv.EnablePprof()
 	}
@@ -173,6 +175,29 @@ const (
 	rotateAfter   = 24 * time.Hour
 	retainRingKey = 48 * time.Hour
 )
+
+// rotateKeyRing checks the session key ring every interval until ctx ends:
+// it rereads the stored ring (another node may have rotated it), rotates
+// it when due, stores it, and hands it to STS.
+func rotateKeyRing(ctx context.Context, st store.Store, sealer *creds.Sealer, stsSvc *sts.Service, log *slog.Logger, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			ring, err := loadKeyRing(ctx, st, sealer, now)
+			if err != nil {
+				if ctx.Err() == nil {
+					log.Error("rotate the session key ring", "err", err)
+				}
+				continue
+			}
+			stsSvc.SetSealer(ring)
+		}
+	}
+}
 
 // loadKeyRing reads the session-token key ring from the store (sealed with
 // the master key), creating or rotating it as needed.
