@@ -125,8 +125,10 @@ func describe(snap *directory.Snapshot, c *directory.Caller) *subject {
 		sub.principalARN, sub.principalType = s.RoleARN(), "AssumedRole"
 		sub.userID = s.RoleID + ":" + s.SessionName
 		if r, ok := acct.Roles[directory.Key(s.RoleName)]; ok && r.ID == s.RoleID {
-			sub.identity = policy.NewSet(entries(snap, "role "+r.Name, &r.Principal)...)
-			sub.boundary = boundarySet(snap, r.Boundary)
+			sets := snap.Derived("role-sets:"+r.ID, func() any {
+				return [2]*policy.Set{policy.NewSet(entries(snap, "role "+r.Name, &r.Principal)...), boundarySet(snap, r.Boundary)}
+			}).([2]*policy.Set)
+			sub.identity, sub.boundary = sets[0], sets[1]
 			sub.tags = r.Tags
 		}
 		sub.session = sessionSet(snap, s)
@@ -140,13 +142,15 @@ func describe(snap *directory.Snapshot, c *directory.Caller) *subject {
 		sub.principalARN, sub.principalType, sub.userName = c.ARN, "User", c.UserName
 		if ok {
 			sub.principal.UniqueID, sub.userID = u.ID, u.ID
-			var es []policy.Entry
-			es = append(es, entries(snap, "user "+u.Name, &u.Principal)...)
-			for _, g := range acct.GroupsOf(u.Name) {
-				es = append(es, entries(snap, "group "+g.Name, &g.Principal)...)
-			}
-			sub.identity = policy.NewSet(es...)
-			sub.boundary = boundarySet(snap, u.Boundary)
+			sets := snap.Derived("user-sets:"+u.ID, func() any {
+				var es []policy.Entry
+				es = append(es, entries(snap, "user "+u.Name, &u.Principal)...)
+				for _, g := range acct.GroupsOf(u.Name) {
+					es = append(es, entries(snap, "group "+g.Name, &g.Principal)...)
+				}
+				return [2]*policy.Set{policy.NewSet(es...), boundarySet(snap, u.Boundary)}
+			}).([2]*policy.Set)
+			sub.identity, sub.boundary = sets[0], sets[1]
 			sub.tags = u.Tags
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -636,10 +637,46 @@ func stringToSign(date time.Time, scope, creq string) []byte {
 
 // signingKey derives the SigV4 signing key from the secret access key.
 func signingKey(secret string, date time.Time, region, service string) []byte {
-	k := hmacSHA256([]byte("AWS4"+secret), []byte(date.Format(scopeDateLayout)))
+	day := date.Format(scopeDateLayout)
+	cacheKey := secret + "\x00" + day + "\x00" + region + "\x00" + service
+	if k, ok := signingKeys.get(cacheKey); ok {
+		return k
+	}
+	k := hmacSHA256([]byte("AWS4"+secret), []byte(day))
 	k = hmacSHA256(k, []byte(region))
 	k = hmacSHA256(k, []byte(service))
-	return hmacSHA256(k, []byte(terminator))
+	k = hmacSHA256(k, []byte(terminator))
+	signingKeys.put(cacheKey, k)
+	return k
+}
+
+// signingKeys caches derived signing keys: a key depends only on (secret,
+// day, region, service), so a client signing many requests costs four
+// HMACs once a day instead of on every request. The cache is bounded: when
+// full it starts over.
+var signingKeys = &keyCache{m: make(map[string][]byte)}
+
+const keyCacheMax = 4096
+
+type keyCache struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+func (c *keyCache) get(k string) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *keyCache) put(k string, v []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= keyCacheMax {
+		clear(c.m)
+	}
+	c.m[k] = v
 }
 
 func hmacSHA256(key, data []byte) []byte {

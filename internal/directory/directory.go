@@ -6,6 +6,7 @@ package directory
 import (
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -48,6 +49,25 @@ type Snapshot struct {
 	// AWSPolicies resolves AWS managed policies (arn:aws:iam::aws:policy/…);
 	// nil when none are loaded.
 	AWSPolicies func(arn string) (*ManagedPolicy, bool)
+
+	// derived caches values computed from this snapshot (compiled policy
+	// sets per principal): the snapshot never changes, so neither do they.
+	derived sync.Map
+}
+
+// ClearDerived drops the cached values. A writer calls it on the snapshot
+// it built before publishing: values cached while the write authorized
+// itself describe the state before the write.
+func (s *Snapshot) ClearDerived() { s.derived.Clear() }
+
+// Derived returns the value cached under key, computing it with build
+// the first time. Values must depend on this snapshot only.
+func (s *Snapshot) Derived(key string, build func() any) any {
+	if v, ok := s.derived.Load(key); ok {
+		return v
+	}
+	v, _ := s.derived.LoadOrStore(key, build())
+	return v
 }
 
 // NewSnapshot returns an empty snapshot.

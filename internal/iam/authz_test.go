@@ -302,3 +302,24 @@ func TestAuthzInactiveAndDeletedKeys(t *testing.T) {
 	_, err = env.IAM(aws.ToString(k.AccessKeyId), aws.ToString(k.SecretAccessKey)).GetUser(ctx, &iam.GetUserInput{})
 	usrWant(t, "deleted key after restart", err, "InvalidClientTokenId", "")
 }
+
+// TestAuthzSeesOwnPolicyChange: a user who changes her own policies is
+// authorized by the new ones on her next request (compiled policy sets
+// are cached per snapshot; a write must not publish ones computed before
+// it).
+func TestAuthzSeesOwnPolicyChange(t *testing.T) {
+	env := testenv.Start(t, nil)
+	ctx := context.Background()
+	root := env.RootIAM(testenv.AccountA)
+	usrCreate(t, root, "alice")
+	usrPut(t, root, "alice", "self", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:PutUserPolicy","Resource":"arn:aws:iam::111111111111:user/alice"}]}`)
+	k := keyCreate(t, root, "alice")
+	alice := keyClient(env, k)
+	if _, err := alice.ListRoles(ctx, &iam.ListRolesInput{}); testenv.ErrorCode(err) != "AccessDenied" {
+		t.Fatalf("before: %v", err)
+	}
+	usrPut(t, alice, "alice", "more", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*"}]}`)
+	if _, err := alice.ListRoles(ctx, &iam.ListRolesInput{}); err != nil {
+		t.Fatalf("after granting herself iam:ListRoles: %v", err)
+	}
+}

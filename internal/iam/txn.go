@@ -33,6 +33,7 @@ func (s *Service) update(ctx context.Context, fn func(t *txn) error) error {
 	if err := s.store.Apply(ctx, t.changes); err != nil {
 		return fmt.Errorf("persist changes: %w", err)
 	}
+	t.snap.ClearDerived()
 	s.dir.Publish(t.snap)
 	return nil
 }
