@@ -112,9 +112,16 @@ func isName(s string) bool {
 }
 
 // escape writes s as XML character data. Characters XML cannot carry become
-// U+FFFD.
+// U+FFFD. Text of printable ASCII without markup characters — most values,
+// and all of a session token — is written as it is.
 func escape(b *bytes.Buffer, s string) {
-	_ = xml.EscapeText(b, []byte(s)) // a bytes.Buffer does not fail
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '&' || c == '<' || c == '>' || c == '"' || c == '\'' {
+			_ = xml.EscapeText(b, []byte(s)) // a bytes.Buffer does not fail
+			return
+		}
+	}
+	b.WriteString(s)
 }
 
 // encodeFields writes the wire members of struct v as elements; path names
