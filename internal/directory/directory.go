@@ -241,7 +241,7 @@ func (s *Session) ARN() string {
 func (s *Snapshot) EffectiveTrust(r *Role) (doc string, compiled *policy.Policy) {
 	doc, compiled = r.TrustPolicy, r.Trust
 	for principalARN, id := range r.TrustBindings {
-		if s.principalID(principalARN) == id {
+		if s.PrincipalID(principalARN) == id {
 			continue
 		}
 		doc = strings.ReplaceAll(doc, `"`+principalARN+`"`, `"`+id+`"`)
@@ -257,9 +257,9 @@ func (s *Snapshot) EffectiveTrust(r *Role) (doc string, compiled *policy.Policy)
 	return doc, compiled
 }
 
-// principalID returns the unique ID of the user or role with this ARN, or
+// PrincipalID returns the unique ID of the user or role with this ARN, or
 // "" when there is none.
-func (s *Snapshot) principalID(principalARN string) string {
+func (s *Snapshot) PrincipalID(principalARN string) string {
 	parts := strings.SplitN(principalARN, ":", 6)
 	if len(parts) != 6 {
 		return ""

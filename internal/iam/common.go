@@ -115,32 +115,29 @@ func hasPathPrefix(path string, prefix *string) bool {
 // `Invalid principal in policy: "AWS":"ARN"`. Principals of accounts this
 // server does not host cannot be checked and are accepted.
 func checkTrustPrincipals(snap *directory.Snapshot, p *policy.Policy) error {
+	for _, e := range namedPrincipals(p) {
+		if _, hosted := snap.Accounts[e.AccountID]; hosted && snap.PrincipalID(e.ARN) == "" {
+			return &Error{Status: http.StatusBadRequest, Code: "MalformedPolicyDocument", Message: `Invalid principal in policy: "AWS":"` + e.Value + `"`}
+		}
+	}
+	return nil
+}
+
+// namedPrincipals returns the IAM users and roles a policy's Principal
+// elements name by ARN.
+func namedPrincipals(p *policy.Policy) []policy.PrincipalEntry {
+	var out []policy.PrincipalEntry
 	for _, st := range p.Statements {
 		if st.Principal == nil {
 			continue
 		}
 		for _, e := range st.Principal.Entries {
-			if e.Key != "AWS" || (e.Type != arn.PrincipalUser && e.Type != arn.PrincipalRole) {
-				continue
-			}
-			if _, hosted := snap.Accounts[e.AccountID]; !hosted {
-				continue
-			}
-			acct := snap.AccountIAM(e.AccountID)
-			found := false
-			if e.Type == arn.PrincipalUser {
-				u, ok := acct.Users[directory.Key(e.Name)]
-				found = ok && u.ARN == e.ARN
-			} else {
-				r, ok := acct.Roles[directory.Key(e.Name)]
-				found = ok && r.ARN == e.ARN
-			}
-			if !found {
-				return &Error{Status: http.StatusBadRequest, Code: "MalformedPolicyDocument", Message: `Invalid principal in policy: "AWS":"` + e.Value + `"`}
+			if e.Key == "AWS" && (e.Type == arn.PrincipalUser || e.Type == arn.PrincipalRole) {
+				out = append(out, e)
 			}
 		}
 	}
-	return nil
+	return out
 }
 
 // withResourceTags adds aws:ResourceTag/… keys for the tags of the
@@ -164,33 +161,45 @@ func withResourceTags(ctx *policy.Context, tags []directory.Tag) *policy.Context
 // accounts) to their current unique IDs.
 func trustBindings(snap *directory.Snapshot, p *policy.Policy) map[string]string {
 	var out map[string]string
-	for _, st := range p.Statements {
-		if st.Principal == nil {
-			continue
-		}
-		for _, e := range st.Principal.Entries {
-			if e.Key != "AWS" || (e.Type != arn.PrincipalUser && e.Type != arn.PrincipalRole) {
-				continue
+	for _, e := range namedPrincipals(p) {
+		if id := snap.PrincipalID(e.ARN); id != "" {
+			if out == nil {
+				out = map[string]string{}
 			}
-			acct, hosted := snap.IAM[e.AccountID]
-			if !hosted {
-				continue
-			}
-			id := ""
-			if e.Type == arn.PrincipalUser {
-				if u, ok := acct.Users[directory.Key(e.Name)]; ok && u.ARN == e.ARN {
-					id = u.ID
-				}
-			} else if r, ok := acct.Roles[directory.Key(e.Name)]; ok && r.ARN == e.ARN {
-				id = r.ID
-			}
-			if id != "" {
-				if out == nil {
-					out = map[string]string{}
-				}
-				out[e.ARN] = id
-			}
+			out[e.ARN] = id
 		}
 	}
 	return out
+}
+
+// putInline adds or replaces an inline policy of a user, group or role,
+// enforcing the aggregate size limit of the entity kind.
+func putInline(p *directory.Principal, name, doc string, limit int, kind string) error {
+	compiled, err := policy.ParseWithOptions(doc, policy.Identity, policy.Options{MaxSize: -1})
+	if err != nil {
+		return policyError(err)
+	}
+	ip := directory.InlinePolicy{Name: name, Document: doc, Compiled: compiled}
+	if _, i := p.InlineByName(name); i >= 0 {
+		p.Inline[i] = ip
+	} else {
+		p.Inline = append(p.Inline, ip)
+	}
+	total := 0
+	for _, x := range p.Inline {
+		total += x.Compiled.Size
+	}
+	if total > limit {
+		return limitExceeded("Maximum policy size of %d bytes exceeded for %s %s", limit, kind, p.Name)
+	}
+	return nil
+}
+
+// inlineNames lists the names of inline policies, paginated.
+func inlineNames(p *directory.Principal, marker *string, maxItems *int32) (page[string], error) {
+	names := make([]string, 0, len(p.Inline))
+	for _, ip := range p.Inline {
+		names = append(names, ip.Name)
+	}
+	return paginate(names, func(n string) string { return n }, marker, maxItems)
 }

@@ -317,7 +317,7 @@ func (s *Service) PutGroupPolicy(ctx context.Context, caller *directory.Caller, 
 		return nil, err
 	}
 	err := s.modifyGroup(ctx, caller, deref(in.GroupName), "iam:PutGroupPolicy", nil, func(_ *txn, g *directory.Group) error {
-		return usrPutInline(&g.Principal, name, deref(in.PolicyDocument), grpMaxInlineTotalChars, "group")
+		return putInline(&g.Principal, name, deref(in.PolicyDocument), grpMaxInlineTotalChars, "group")
 	})
 	if err != nil {
 		return nil, err
@@ -346,7 +346,7 @@ func (s *Service) ListGroupPolicies(_ context.Context, caller *directory.Caller,
 	if err != nil {
 		return nil, err
 	}
-	p, err := usrInlineNames(&g.Principal, in.Marker, in.MaxItems)
+	p, err := inlineNames(&g.Principal, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}

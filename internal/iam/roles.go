@@ -309,25 +309,7 @@ func (s *Service) PutRolePolicy(ctx context.Context, caller *directory.Caller, i
 		return nil, err
 	}
 	_, err := s.modifyRole(ctx, caller, deref(in.RoleName), "iam:PutRolePolicy", nil, func(_ *txn, r *directory.Role) error {
-		doc := deref(in.PolicyDocument)
-		p, err := policy.ParseWithOptions(doc, policy.Identity, policy.Options{MaxSize: -1})
-		if err != nil {
-			return policyError(err)
-		}
-		ip := directory.InlinePolicy{Name: name, Document: doc, Compiled: p}
-		if _, i := r.InlineByName(name); i >= 0 {
-			r.Inline[i] = ip
-		} else {
-			r.Inline = append(r.Inline, ip)
-		}
-		total := 0
-		for _, x := range r.Inline {
-			total += x.Compiled.Size
-		}
-		if total > maxRoleInlineTotalChars {
-			return limitExceeded("Maximum policy size of %d bytes exceeded for role %s", maxRoleInlineTotalChars, r.Name)
-		}
-		return nil
+		return putInline(&r.Principal, name, deref(in.PolicyDocument), maxRoleInlineTotalChars, "role")
 	})
 	if err != nil {
 		return nil, err
@@ -362,11 +344,7 @@ func (s *Service) ListRolePolicies(_ context.Context, caller *directory.Caller, 
 	if err := authorize(snap, caller, "iam:ListRolePolicies", r.ARN, nil); err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(r.Inline))
-	for _, ip := range r.Inline {
-		names = append(names, ip.Name)
-	}
-	p, err := paginate(names, func(n string) string { return n }, in.Marker, in.MaxItems)
+	p, err := inlineNames(&r.Principal, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}

@@ -382,38 +382,6 @@ func (s *Service) ListUserTags(_ context.Context, caller *directory.Caller, in *
 	return &sdk.ListUserTagsOutput{Tags: append([]types.Tag{}, p.Items...), IsTruncated: p.Truncated, Marker: p.Marker}, nil
 }
 
-// usrPutInline adds or replaces an inline policy of a user or group,
-// enforcing the aggregate size limit of the entity kind.
-func usrPutInline(p *directory.Principal, name, doc string, limit int, kind string) error {
-	compiled, err := policy.ParseWithOptions(doc, policy.Identity, policy.Options{MaxSize: -1})
-	if err != nil {
-		return policyError(err)
-	}
-	ip := directory.InlinePolicy{Name: name, Document: doc, Compiled: compiled}
-	if _, i := p.InlineByName(name); i >= 0 {
-		p.Inline[i] = ip
-	} else {
-		p.Inline = append(p.Inline, ip)
-	}
-	total := 0
-	for _, x := range p.Inline {
-		total += x.Compiled.Size
-	}
-	if total > limit {
-		return limitExceeded("Maximum policy size of %d bytes exceeded for %s %s", limit, kind, p.Name)
-	}
-	return nil
-}
-
-// usrInlineNames lists the names of inline policies, paginated.
-func usrInlineNames(p *directory.Principal, marker *string, maxItems *int32) (page[string], error) {
-	names := make([]string, 0, len(p.Inline))
-	for _, ip := range p.Inline {
-		names = append(names, ip.Name)
-	}
-	return paginate(names, func(n string) string { return n }, marker, maxItems)
-}
-
 // PutUserPolicy adds or replaces an inline policy of a user.
 func (s *Service) PutUserPolicy(ctx context.Context, caller *directory.Caller, in *sdk.PutUserPolicyInput) (*sdk.PutUserPolicyOutput, error) {
 	name := deref(in.PolicyName)
@@ -421,7 +389,7 @@ func (s *Service) PutUserPolicy(ctx context.Context, caller *directory.Caller, i
 		return nil, err
 	}
 	_, err := s.modifyUser(ctx, caller, deref(in.UserName), "iam:PutUserPolicy", nil, true, func(_ *txn, u *directory.User) error {
-		return usrPutInline(&u.Principal, name, deref(in.PolicyDocument), usrMaxInlineTotalChars, "user")
+		return putInline(&u.Principal, name, deref(in.PolicyDocument), usrMaxInlineTotalChars, "user")
 	})
 	if err != nil {
 		return nil, err
@@ -450,7 +418,7 @@ func (s *Service) ListUserPolicies(_ context.Context, caller *directory.Caller, 
 	if err != nil {
 		return nil, err
 	}
-	p, err := usrInlineNames(&u.Principal, in.Marker, in.MaxItems)
+	p, err := inlineNames(&u.Principal, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
