@@ -110,55 +110,39 @@ func (s *Service) load(ctx context.Context) (*directory.Snapshot, error) {
 // accounts are created with a root access key, renamed ones renamed.
 // Accounts are never deleted here. It is idempotent.
 func (s *Service) EnsureAccounts(ctx context.Context, accounts []world.Account) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cur := s.dir.Snapshot()
-	var changes []store.Change
-	now := s.now().UTC().Truncate(time.Second)
-	for _, wa := range accounts {
-		a, exists := cur.Accounts[wa.ID]
-		if exists && a.Name == wa.Name {
-			if _, ok := cur.RootKey(wa.ID); ok {
+	return s.update(ctx, func(t *txn) error {
+		now := s.now().UTC().Truncate(time.Second)
+		for _, wa := range accounts {
+			a, exists := t.snap.Accounts[wa.ID]
+			_, hasRoot := t.snap.RootKey(wa.ID)
+			if exists && a.Name == wa.Name && hasRoot {
 				continue
 			}
-		}
-		if !exists {
-			a = &directory.Account{ID: wa.ID, Name: wa.Name, CreateDate: now}
-		} else {
-			copied := *a
-			copied.Name = wa.Name
-			a = &copied
-		}
-		c, err := record(kindAccount, "", a.ID, a)
-		if err != nil {
-			return err
-		}
-		changes = append(changes, c)
-		if _, ok := cur.RootKey(wa.ID); !ok {
-			k, err := s.newAccessKey(a.ID, "", now)
-			if err != nil {
+			if !exists {
+				a = &directory.Account{ID: wa.ID, Name: wa.Name, CreateDate: now}
+			} else {
+				copied := *a
+				copied.Name = wa.Name
+				a = &copied
+			}
+			t.snap.Accounts[a.ID] = a
+			if err := t.put(kindAccount, "", a.ID, a); err != nil {
 				return err
 			}
-			c, err := record(kindAccessKey, a.ID, k.AccessKeyID, k)
-			if err != nil {
-				return err
+			if !hasRoot {
+				k, err := s.newAccessKey(a.ID, "", now)
+				if err != nil {
+					return err
+				}
+				t.snap.AccessKeys[k.AccessKeyID] = k
+				if err := t.put(kindAccessKey, a.ID, k.AccessKeyID, k); err != nil {
+					return err
+				}
 			}
-			changes = append(changes, c)
+			s.log.Info("account ready", "account", a.ID, "name", a.Name, "created", !exists)
 		}
-		s.log.Info("account ready", "account", a.ID, "name", a.Name, "created", !exists)
-	}
-	if len(changes) == 0 {
 		return nil
-	}
-	if err := s.store.Apply(ctx, changes); err != nil {
-		return fmt.Errorf("store accounts: %w", err)
-	}
-	snap, err := s.load(ctx)
-	if err != nil {
-		return err
-	}
-	s.dir.Publish(snap)
-	return nil
+	})
 }
 
 // newAccessKey creates an active access key with a sealed secret.
@@ -176,13 +160,4 @@ func (s *Service) newAccessKey(accountID, userName string, now time.Time) (*dire
 		return nil, fmt.Errorf("new access key: %w", err)
 	}
 	return &directory.AccessKey{AccessKeyID: id, AccountID: accountID, UserName: userName, Status: directory.StatusActive, CreateDate: now, SealedSecret: sealed, Secret: secret}, nil
-}
-
-// record encodes v as a store change.
-func record(kind, account, id string, v any) (store.Change, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return store.Change{}, fmt.Errorf("encode %s %s: %w", kind, id, err)
-	}
-	return store.Change{Record: store.Record{Kind: kind, Account: account, ID: id, Data: b}}, nil
 }

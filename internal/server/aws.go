@@ -193,7 +193,6 @@ func (s *Server) writeQueryError(w http.ResponseWriter, service, reqID string, a
 		typ = "Sender"
 	}
 	w.Header().Set("Content-Type", "text/xml")
-	w.Header().Set("Content-Length", strconv.Itoa(0)) // replaced below
 	var buf bytes.Buffer
 	if err := query.EncodeError(&buf, ns, typ, ae.Code, ae.Message, reqID); err != nil {
 		s.log.Error("encode error response", "request_id", reqID, "err", err)
