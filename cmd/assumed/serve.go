@@ -19,6 +19,9 @@ type serveOptions struct {
 	dataDir string
 	config  string
 	pprof   bool
+	// publicURL and oidcAllowHTTP: see app.Options.
+	publicURL     string
+	oidcAllowHTTP bool
 	// ready, when set, is called with the bound address once the server
 	// accepts requests (tests use it).
 	ready func(addr string)
@@ -48,6 +51,8 @@ works with no other step.`,
 	cmd.Flags().StringVar(&opt.listen, "listen", "127.0.0.1:4599", "address to listen on")
 	cmd.Flags().StringVar(&opt.dataDir, "data-dir", ".assumed", "directory for the database, keys and the credentials file")
 	cmd.Flags().BoolVar(&opt.pprof, "pprof", false, "serve Go's profiler under /_assumed/debug/pprof/ (for benchmarks)")
+	cmd.Flags().StringVar(&opt.publicURL, "public-url", "", "URL clients reach this server at; cluster OIDC issuer URLs are built from it (default http://LISTEN-ADDRESS)")
+	cmd.Flags().BoolVar(&opt.oidcAllowHTTP, "oidc-allow-http", false, "accept web-identity issuers over plain http and OIDC provider URLs with a port (local issuers in tests and labs)")
 	cmd.Flags().StringVar(&opt.config, "config", "", "world file (YAML) declaring the accounts; default: one account 000000000000 named default")
 	return cmd
 }
@@ -61,5 +66,5 @@ func runServe(ctx context.Context, opt serveOptions, logOut io.Writer) error {
 			return inputError(err)
 		}
 	}
-	return app.Run(ctx, app.Options{Listen: opt.listen, DataDir: opt.dataDir, World: w, WorldFile: opt.config, Pprof: opt.pprof, Ready: opt.ready}, logOut)
+	return app.Run(ctx, app.Options{Listen: opt.listen, DataDir: opt.dataDir, World: w, WorldFile: opt.config, Pprof: opt.pprof, Ready: opt.ready, PublicURL: opt.publicURL, OIDCAllowHTTP: opt.oidcAllowHTTP}, logOut)
 }

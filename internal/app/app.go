@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -17,7 +18,9 @@ import (
 
 	"github.com/assumed-dev/assumed/internal/creds"
 	"github.com/assumed-dev/assumed/internal/directory"
+	"github.com/assumed-dev/assumed/internal/eks"
 	"github.com/assumed-dev/assumed/internal/iam"
+	"github.com/assumed-dev/assumed/internal/oidc"
 	"github.com/assumed-dev/assumed/internal/server"
 	"github.com/assumed-dev/assumed/internal/store"
 	"github.com/assumed-dev/assumed/internal/store/sqlite"
@@ -34,6 +37,12 @@ type Options struct {
 	WorldFile string
 	// Pprof serves Go's profiler under /_assumed/debug/pprof/.
 	Pprof bool
+	// PublicURL is the URL clients reach the server at; cluster issuer
+	// URLs are built from it. Empty means http://LISTEN-ADDRESS.
+	PublicURL string
+	// OIDCAllowHTTP accepts web-identity issuers (and OIDC provider URLs)
+	// over plain http, with a port: for local issuers in tests and labs.
+	OIDCAllowHTTP bool
 	// Ready, when set, is called with the bound address once the server
 	// accepts requests.
 	Ready func(addr string)
@@ -66,9 +75,49 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 			log.Error("close store", "err", err)
 		}
 	}()
-	svc, err := iam.New(ctx, st, sealer, log)
+	svc, err := iam.New(ctx, st, sealer, log, eks.Decoders(sealer))
 	if err != nil {
 		return err
+	}
+	eksSvc := eks.New(svc.Writer(), sealer, log)
+	ring, err := loadKeyRing(ctx, st, sealer, time.Now())
+	if err != nil {
+		return err
+	}
+	stsSvc := sts.New(svc.Directory(), ring)
+	srv := server.New(log, svc, stsSvc, eksSvc)
+	if opt.Pprof {
+		srv.EnablePprof()
+	}
+	// Listen first: the issuer URLs of the world's clusters are built from
+	// the address clients reach.
+	if err := srv.Listen(opt.Listen); err != nil {
+		return err
+	}
+	serving := false
+	defer func() {
+		if !serving {
+			srv.CloseListener()
+		}
+	}()
+	addr := srv.Addr().String()
+	publicURL := opt.PublicURL
+	if publicURL == "" {
+		publicURL = "http://" + addr
+	}
+	eksSvc.SetPublicURL(publicURL)
+	stsSvc.SetWebIdentityVerifier(oidc.NewVerifier(oidc.VerifierConfig{AllowHTTP: opt.OIDCAllowHTTP, Local: eksSvc.LocalKeys}))
+	svc.AllowProviderURLs(func(raw string) bool {
+		return eksSvc.IsOwnIssuer(raw) || (opt.OIDCAllowHTTP && labIssuerURL(raw))
+	})
+	if err := svc.EnsureAccounts(ctx, w.Accounts); err != nil {
+		return fmt.Errorf("apply the world file: %w", err)
+	}
+	if err := eksSvc.ApplyWorld(ctx, opt.WorldFile, w); err != nil {
+		return fmt.Errorf("apply the world file: %w", err)
+	}
+	if err := w.ResolveIssuers(opt.WorldFile, eksSvc.IssuerOf); err != nil {
+		return fmt.Errorf("apply the world file: %w", err)
 	}
 	if err := svc.ApplyWorld(ctx, opt.WorldFile, w); err != nil {
 		return fmt.Errorf("apply the world file: %w", err)
@@ -76,22 +125,11 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 	if err := writeProfiles(opt.DataDir, svc.Directory().Snapshot(), w.Accounts); err != nil {
 		return err
 	}
-	ring, err := loadKeyRing(ctx, st, sealer, time.Now())
-	if err != nil {
-		return err
-	}
-	stsSvc := sts.New(svc.Directory(), ring)
-	srv := server.New(log, svc, stsSvc)
 	go rotateKeyRing(ctx, st, sealer, stsSvc, log, time.Hour)
-	if opt.Pprof {
-		srv.EnablePprof()
-	}
-	if err := srv.Listen(opt.Listen); err != nil {
-		return err
-	}
-	addr := srv.Addr().String()
-	log.Info("assumed is serving", "addr", addr, "data_dir", opt.DataDir, "credentials", filepath.Join(opt.DataDir, "credentials"))
+	go pruneSigningKeys(ctx, eksSvc, log, time.Hour)
+	log.Info("assumed is serving", "addr", addr, "public_url", publicURL, "data_dir", opt.DataDir, "credentials", filepath.Join(opt.DataDir, "credentials"))
 	errc := make(chan error, 1)
+	serving = true
 	go func() { errc <- srv.Serve() }()
 	if opt.Ready != nil {
 		opt.Ready(addr)
@@ -165,6 +203,32 @@ func writeFileAtomic(path, content string, mode os.FileMode) error {
 		return fmt.Errorf("write %s: %w", path, errors.Unwrap(err))
 	}
 	return nil
+}
+
+// pruneSigningKeys drops the cluster issuers' retired signing keys once
+// every token they signed has expired, every interval until ctx ends.
+func pruneSigningKeys(ctx context.Context, eksSvc *eks.Service, log *slog.Logger, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := eksSvc.PruneSigningKeys(ctx); err != nil && ctx.Err() == nil {
+				log.Error("prune cluster signing keys", "err", err)
+			}
+		}
+	}
+}
+
+// labIssuerURL accepts an http or https issuer URL with a host, an
+// optional port and path, and nothing else: with --oidc-allow-http, IAM
+// takes such URLs for OIDC providers although AWS would not.
+func labIssuerURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil &&
+		u.RawQuery == "" && u.Fragment == "" && !strings.ContainsAny(u.Host, " @")
 }
 
 // Session key ring rotation: a new key every day; old keys are kept for two

@@ -256,6 +256,9 @@ func (sub *subject) context(reqCtx *policy.Context) *policy.Context {
 		if s.SourceIdentity != "" {
 			ctx.Set("aws:SourceIdentity", s.SourceIdentity)
 		}
+		if s.FederatedProvider != "" {
+			ctx.Set("aws:FederatedProvider", s.FederatedProvider)
+		}
 	}
 	return ctx
 }
@@ -363,4 +366,55 @@ func resourceText(action, resource string) string {
 		return typ + " " + name
 	}
 	return resource
+}
+
+// AssumeRoleWithWebIdentity decides sts:AssumeRoleWithWebIdentity (and
+// sts:TagSession when the token carries session tags) for a web-identity
+// caller: the identity provider, with the token's claims in ctx. Only the
+// role's trust policy decides; there is no caller account whose policies
+// could take part. On refusal the message is AWS's ("Not authorized to
+// perform sts:AssumeRoleWithWebIdentity") followed by which statement
+// decided, or that none allowed.
+func AssumeRoleWithWebIdentity(snap *directory.Snapshot, provider *policy.Principal, role *directory.Role, actions []string, ctx *policy.Context) error {
+	roleAccount := accountOf(role.ARN)
+	_, trustPolicy := snap.EffectiveTrust(role)
+	trust := policy.NewSet(policy.Entry{ID: "trust policy of role " + role.ARN + " (account " + roleAccount + ")", Policy: trustPolicy})
+	for _, action := range actions {
+		preq := &policy.Request{Principal: provider, Action: action, Resource: role.ARN, Context: ctx}
+		var res policy.Result
+		switch trust.Evaluate(preq, &res) {
+		case policy.Allowed:
+			continue
+		case policy.Denied:
+			trace := trust.Explain(preq).Statements
+			why := "an explicit deny in the trust policy of role " + role.ARN
+			for _, t := range trace {
+				if t.Outcome == policy.Applied && t.Effect == policy.Deny {
+					if t.Sid != "" {
+						why += fmt.Sprintf(" (statement %q)", t.Sid)
+					} else {
+						why += fmt.Sprintf(" (statement %d)", t.Statement)
+					}
+					break
+				}
+			}
+			return &Denied{Message: fmt.Sprintf("Not authorized to perform %s: %s", action, why), Explanation: trace}
+		default:
+			trace := trust.Explain(preq).Statements
+			why := ""
+			for _, t := range trace {
+				// The statement that named the provider is the one whose
+				// conditions (or action) did not hold: say which.
+				if t.Effect == policy.Allow && t.Reason != "" && !strings.Contains(t.Reason, "principal") {
+					why = fmt.Sprintf(" (statement %d: %s)", t.Statement, t.Reason)
+					break
+				}
+			}
+			return &Denied{
+				Message:     fmt.Sprintf("Not authorized to perform %s: the trust policy of role %s in account %s does not allow %s with this token's claims%s", action, role.ARN, roleAccount, provider.ARN, why),
+				Explanation: trace,
+			}
+		}
+	}
+	return nil
 }

@@ -49,6 +49,8 @@ type Snapshot struct {
 	// AWSPolicies resolves AWS managed policies (arn:aws:iam::aws:policy/…);
 	// nil when none are loaded.
 	AWSPolicies func(arn string) (*ManagedPolicy, bool)
+	// Clusters are the simulated EKS clusters, by ClusterKey.
+	Clusters map[string]*Cluster
 
 	// derived caches values computed from this snapshot (compiled policy
 	// sets per principal): the snapshot never changes, so neither do they.
@@ -72,13 +74,13 @@ func (s *Snapshot) Derived(key string, build func() any) any {
 
 // NewSnapshot returns an empty snapshot.
 func NewSnapshot() *Snapshot {
-	return &Snapshot{Accounts: map[string]*Account{}, AccessKeys: map[string]*AccessKey{}, IAM: map[string]*AccountIAM{}}
+	return &Snapshot{Accounts: map[string]*Account{}, AccessKeys: map[string]*AccessKey{}, IAM: map[string]*AccountIAM{}, Clusters: map[string]*Cluster{}}
 }
 
 // ShallowClone copies the top-level maps; writers then replace what they
 // change (copy on write).
 func (s *Snapshot) ShallowClone() *Snapshot {
-	return &Snapshot{Accounts: cloneMap(s.Accounts), AccessKeys: cloneMap(s.AccessKeys), IAM: cloneMap(s.IAM), AWSPolicies: s.AWSPolicies}
+	return &Snapshot{Accounts: cloneMap(s.Accounts), AccessKeys: cloneMap(s.AccessKeys), IAM: cloneMap(s.IAM), AWSPolicies: s.AWSPolicies, Clusters: cloneMap(s.Clusters)}
 }
 
 // AccountIAM returns an account's IAM state (empty if it has none).
@@ -155,6 +157,8 @@ type Caller struct {
 	ARN         string // arn:aws:iam::ACCT:root, …:user/path/name, arn:aws:sts::ACCT:assumed-role/ROLE/SESSION
 	UserName    string // the IAM user, or the user a GetSessionToken session belongs to
 	AccessKeyID string
+	// Region is the region the request was signed for.
+	Region string
 	// Session is set when the request is signed with temporary
 	// credentials.
 	Session *Session
@@ -214,6 +218,11 @@ type Session struct {
 	// Chained says the session was created by a role session assuming a
 	// role (role chaining): it is limited to one hour.
 	Chained bool `json:"c,omitempty"`
+	// FederatedProvider is the identity provider (an OIDC provider's ARN)
+	// of a session from AssumeRoleWithWebIdentity, and Subject the
+	// token's "sub".
+	FederatedProvider string `json:"fp,omitempty"`
+	Subject           string `json:"fs,omitempty"`
 }
 
 // RoleARN returns the role's ARN for a role session.

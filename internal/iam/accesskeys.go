@@ -71,23 +71,23 @@ func keyUserName(k *directory.AccessKey) *string {
 func (s *Service) CreateAccessKey(ctx context.Context, caller *directory.Caller, in *sdk.CreateAccessKeyInput) (*sdk.CreateAccessKeyOutput, error) {
 	var out *sdk.CreateAccessKeyOutput
 	err := s.update(ctx, func(t *txn) error {
-		owner, err := keyTarget(t.snap, caller, in.UserName, "iam:CreateAccessKey")
+		owner, err := keyTarget(t.Snap, caller, in.UserName, "iam:CreateAccessKey")
 		if err != nil {
 			return err
 		}
-		if len(usrKeys(t.snap, caller.AccountID, owner.UserName)) >= keyMaxPerUser {
+		if len(usrKeys(t.Snap, caller.AccountID, owner.UserName)) >= keyMaxPerUser {
 			return limitExceeded("Cannot exceed quota for AccessKeysPerUser: %d", keyMaxPerUser)
 		}
 		k, err := s.newAccessKey(caller.AccountID, owner.UserName, s.usrNow(caller))
 		if err != nil {
 			return err
 		}
-		t.snap.AccessKeys[k.AccessKeyID] = k
+		t.Snap.AccessKeys[k.AccessKeyID] = k
 		out = &sdk.CreateAccessKeyOutput{AccessKey: &types.AccessKey{
 			AccessKeyId: ptr(k.AccessKeyID), SecretAccessKey: ptr(k.Secret), Status: types.StatusType(k.Status),
 			UserName: keyUserName(k), CreateDate: ptr(k.CreateDate),
 		}}
-		return t.put(kindAccessKey, caller.AccountID, k.AccessKeyID, k)
+		return t.Put(kindAccessKey, caller.AccountID, k.AccessKeyID, k)
 	})
 	return out, err
 }
@@ -121,11 +121,11 @@ func (s *Service) UpdateAccessKey(ctx context.Context, caller *directory.Caller,
 		return nil, invalidField(status, "status", "Member must satisfy enum value set: [Active, Inactive, Expired]")
 	}
 	err := s.update(ctx, func(t *txn) error {
-		owner, err := keyTarget(t.snap, caller, in.UserName, "iam:UpdateAccessKey")
+		owner, err := keyTarget(t.Snap, caller, in.UserName, "iam:UpdateAccessKey")
 		if err != nil {
 			return err
 		}
-		cur, err := keyFind(t.snap, caller.AccountID, owner, deref(in.AccessKeyId))
+		cur, err := keyFind(t.Snap, caller.AccountID, owner, deref(in.AccessKeyId))
 		if err != nil {
 			return err
 		}
@@ -134,8 +134,8 @@ func (s *Service) UpdateAccessKey(ctx context.Context, caller *directory.Caller,
 		}
 		k := *cur
 		k.Status = status
-		t.snap.AccessKeys[k.AccessKeyID] = &k
-		return t.put(kindAccessKey, caller.AccountID, k.AccessKeyID, &k)
+		t.Snap.AccessKeys[k.AccessKeyID] = &k
+		return t.Put(kindAccessKey, caller.AccountID, k.AccessKeyID, &k)
 	})
 	if err != nil {
 		return nil, err
@@ -146,16 +146,16 @@ func (s *Service) UpdateAccessKey(ctx context.Context, caller *directory.Caller,
 // DeleteAccessKey deletes an access key.
 func (s *Service) DeleteAccessKey(ctx context.Context, caller *directory.Caller, in *sdk.DeleteAccessKeyInput) (*sdk.DeleteAccessKeyOutput, error) {
 	err := s.update(ctx, func(t *txn) error {
-		owner, err := keyTarget(t.snap, caller, in.UserName, "iam:DeleteAccessKey")
+		owner, err := keyTarget(t.Snap, caller, in.UserName, "iam:DeleteAccessKey")
 		if err != nil {
 			return err
 		}
-		k, err := keyFind(t.snap, caller.AccountID, owner, deref(in.AccessKeyId))
+		k, err := keyFind(t.Snap, caller.AccountID, owner, deref(in.AccessKeyId))
 		if err != nil {
 			return err
 		}
-		delete(t.snap.AccessKeys, k.AccessKeyID)
-		t.del(kindAccessKey, caller.AccountID, k.AccessKeyID)
+		delete(t.Snap.AccessKeys, k.AccessKeyID)
+		t.Del(kindAccessKey, caller.AccountID, k.AccessKeyID)
 		return nil
 	})
 	if err != nil {

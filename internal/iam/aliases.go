@@ -55,20 +55,20 @@ func (s *Service) CreateAccountAlias(ctx context.Context, caller *directory.Call
 		return nil, err
 	}
 	err := s.update(ctx, func(t *txn) error {
-		if err := authorize(t.snap, caller, "iam:CreateAccountAlias", "*", nil); err != nil {
+		if err := authorize(t.Snap, caller, "iam:CreateAccountAlias", "*", nil); err != nil {
 			return err
 		}
-		for _, a := range t.snap.IAM {
+		for _, a := range t.Snap.IAM {
 			if slices.Contains(a.Aliases, alias) {
 				return entityAlreadyExists("The account alias %s already exists.", alias)
 			}
 		}
-		acct := t.iam(caller.AccountID)
+		acct := t.IAM(caller.AccountID)
 		for _, old := range acct.Aliases {
-			t.del(kindAlias, caller.AccountID, old)
+			t.Del(kindAlias, caller.AccountID, old)
 		}
 		acct.Aliases = []string{alias}
-		return t.put(kindAlias, caller.AccountID, alias, aliasRecord{Alias: alias})
+		return t.Put(kindAlias, caller.AccountID, alias, aliasRecord{Alias: alias})
 	})
 	if err != nil {
 		return nil, err
@@ -83,15 +83,15 @@ func (s *Service) DeleteAccountAlias(ctx context.Context, caller *directory.Call
 		return nil, err
 	}
 	err := s.update(ctx, func(t *txn) error {
-		if err := authorize(t.snap, caller, "iam:DeleteAccountAlias", "*", nil); err != nil {
+		if err := authorize(t.Snap, caller, "iam:DeleteAccountAlias", "*", nil); err != nil {
 			return err
 		}
-		if !slices.Contains(t.snap.AccountIAM(caller.AccountID).Aliases, alias) {
+		if !slices.Contains(t.Snap.AccountIAM(caller.AccountID).Aliases, alias) {
 			return noSuchEntity("The account alias %s cannot be found.", alias)
 		}
-		acct := t.iam(caller.AccountID)
+		acct := t.IAM(caller.AccountID)
 		acct.Aliases = slices.DeleteFunc(acct.Aliases, func(a string) bool { return a == alias })
-		t.del(kindAlias, caller.AccountID, alias)
+		t.Del(kindAlias, caller.AccountID, alias)
 		return nil
 	})
 	if err != nil {

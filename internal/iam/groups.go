@@ -70,7 +70,7 @@ func grpSDK(g *directory.Group) types.Group {
 // action, and stores the result.
 func (s *Service) modifyGroup(ctx context.Context, caller *directory.Caller, name, action string, reqCtx *policy.Context, fn func(t *txn, g *directory.Group) error) error {
 	return s.update(ctx, func(t *txn) error {
-		cur, err := grpAuthorized(t.snap, caller, name, action, reqCtx)
+		cur, err := grpAuthorized(t.Snap, caller, name, action, reqCtx)
 		if err != nil {
 			return err
 		}
@@ -78,8 +78,8 @@ func (s *Service) modifyGroup(ctx context.Context, caller *directory.Caller, nam
 		if err := fn(t, g); err != nil {
 			return err
 		}
-		t.iam(caller.AccountID).Groups[directory.Key(g.Name)] = g
-		return t.put(kindGroup, caller.AccountID, directory.Key(g.Name), g)
+		t.IAM(caller.AccountID).Groups[directory.Key(g.Name)] = g
+		return t.Put(kindGroup, caller.AccountID, directory.Key(g.Name), g)
 	})
 }
 
@@ -96,10 +96,10 @@ func (s *Service) CreateGroup(ctx context.Context, caller *directory.Caller, in 
 	var out *sdk.CreateGroupOutput
 	err = s.update(ctx, func(t *txn) error {
 		arn := grpARN(caller.AccountID, path, name)
-		if err := authorize(t.snap, caller, "iam:CreateGroup", arn, nil); err != nil {
+		if err := authorize(t.Snap, caller, "iam:CreateGroup", arn, nil); err != nil {
 			return err
 		}
-		acct := t.iam(caller.AccountID)
+		acct := t.IAM(caller.AccountID)
 		if _, exists := acct.Groups[directory.Key(name)]; exists {
 			return entityAlreadyExists("Group with name %s already exists.", name)
 		}
@@ -110,7 +110,7 @@ func (s *Service) CreateGroup(ctx context.Context, caller *directory.Caller, in 
 		g := &directory.Group{Principal: directory.Principal{Name: name, Path: path, ID: id, ARN: arn, CreateDate: s.usrNow(caller)}}
 		acct.Groups[directory.Key(name)] = g
 		out = &sdk.CreateGroupOutput{Group: ptr(grpSDK(g))}
-		return t.put(kindGroup, caller.AccountID, directory.Key(name), g)
+		return t.Put(kindGroup, caller.AccountID, directory.Key(name), g)
 	})
 	return out, err
 }
@@ -185,7 +185,7 @@ func (s *Service) UpdateGroup(ctx context.Context, caller *directory.Caller, in 
 		}
 	}
 	err := s.update(ctx, func(t *txn) error {
-		cur, err := grpAuthorized(t.snap, caller, deref(in.GroupName), "iam:UpdateGroup", nil)
+		cur, err := grpAuthorized(t.Snap, caller, deref(in.GroupName), "iam:UpdateGroup", nil)
 		if err != nil {
 			return err
 		}
@@ -198,21 +198,21 @@ func (s *Service) UpdateGroup(ctx context.Context, caller *directory.Caller, in 
 		}
 		g.ARN = grpARN(caller.AccountID, g.Path, g.Name)
 		if g.ARN != cur.ARN {
-			if err := authorize(t.snap, caller, "iam:UpdateGroup", g.ARN, nil); err != nil {
+			if err := authorize(t.Snap, caller, "iam:UpdateGroup", g.ARN, nil); err != nil {
 				return err
 			}
 		}
-		acct := t.iam(caller.AccountID)
+		acct := t.IAM(caller.AccountID)
 		oldKey, newKey := directory.Key(cur.Name), directory.Key(g.Name)
 		if oldKey != newKey {
 			if _, exists := acct.Groups[newKey]; exists {
 				return entityAlreadyExists("Group with name %s already exists.", g.Name)
 			}
 			delete(acct.Groups, oldKey)
-			t.del(kindGroup, caller.AccountID, oldKey)
+			t.Del(kindGroup, caller.AccountID, oldKey)
 		}
 		acct.Groups[newKey] = g
-		return t.put(kindGroup, caller.AccountID, newKey, g)
+		return t.Put(kindGroup, caller.AccountID, newKey, g)
 	})
 	if err != nil {
 		return nil, err
@@ -223,7 +223,7 @@ func (s *Service) UpdateGroup(ctx context.Context, caller *directory.Caller, in 
 // DeleteGroup deletes a group that has no members and no policies.
 func (s *Service) DeleteGroup(ctx context.Context, caller *directory.Caller, in *sdk.DeleteGroupInput) (*sdk.DeleteGroupOutput, error) {
 	err := s.update(ctx, func(t *txn) error {
-		g, err := grpAuthorized(t.snap, caller, deref(in.GroupName), "iam:DeleteGroup", nil)
+		g, err := grpAuthorized(t.Snap, caller, deref(in.GroupName), "iam:DeleteGroup", nil)
 		if err != nil {
 			return err
 		}
@@ -235,8 +235,8 @@ func (s *Service) DeleteGroup(ctx context.Context, caller *directory.Caller, in 
 		case len(g.Attached) > 0:
 			return deleteConflict("Cannot delete entity, must detach all policies first.")
 		}
-		delete(t.iam(caller.AccountID).Groups, directory.Key(g.Name))
-		t.del(kindGroup, caller.AccountID, directory.Key(g.Name))
+		delete(t.IAM(caller.AccountID).Groups, directory.Key(g.Name))
+		t.Del(kindGroup, caller.AccountID, directory.Key(g.Name))
 		return nil
 	})
 	if err != nil {
@@ -253,7 +253,7 @@ func (s *Service) AddUserToGroup(ctx context.Context, caller *directory.Caller, 
 		return nil, err
 	}
 	err := s.modifyGroup(ctx, caller, deref(in.GroupName), "iam:AddUserToGroup", nil, func(t *txn, g *directory.Group) error {
-		acct := t.snap.AccountIAM(caller.AccountID)
+		acct := t.Snap.AccountIAM(caller.AccountID)
 		u, err := usrGet(acct, userName)
 		if err != nil {
 			return err
@@ -280,7 +280,7 @@ func (s *Service) RemoveUserFromGroup(ctx context.Context, caller *directory.Cal
 		return nil, err
 	}
 	err := s.modifyGroup(ctx, caller, deref(in.GroupName), "iam:RemoveUserFromGroup", nil, func(t *txn, g *directory.Group) error {
-		u, err := usrGet(t.snap.AccountIAM(caller.AccountID), userName)
+		u, err := usrGet(t.Snap.AccountIAM(caller.AccountID), userName)
 		if err != nil {
 			return err
 		}
@@ -373,7 +373,7 @@ func (s *Service) DeleteGroupPolicy(ctx context.Context, caller *directory.Calle
 func (s *Service) AttachGroupPolicy(ctx context.Context, caller *directory.Caller, in *sdk.AttachGroupPolicyInput) (*sdk.AttachGroupPolicyOutput, error) {
 	err := s.modifyGroup(ctx, caller, deref(in.GroupName), "iam:AttachGroupPolicy", usrPolicyARNContext(deref(in.PolicyArn)), func(t *txn, g *directory.Group) error {
 		var err error
-		g.Attached, err = attachTo(t.snap, caller.AccountID, g.Attached, deref(in.PolicyArn), "PoliciesPerGroup")
+		g.Attached, err = attachTo(t.Snap, caller.AccountID, g.Attached, deref(in.PolicyArn), "PoliciesPerGroup")
 		return err
 	})
 	if err != nil {

@@ -80,7 +80,7 @@ func sdkInstanceProfile(acct *directory.AccountIAM, ip *directory.InstanceProfil
 // after authorizing action, and stores the result.
 func (s *Service) modifyInstanceProfile(ctx context.Context, caller *directory.Caller, name, action string, reqCtx *policy.Context, fn func(t *txn, ip *directory.InstanceProfile) error) error {
 	return s.update(ctx, func(t *txn) error {
-		cur, err := ipLookup(t.snap, caller, name, action, reqCtx)
+		cur, err := ipLookup(t.Snap, caller, name, action, reqCtx)
 		if err != nil {
 			return err
 		}
@@ -90,8 +90,8 @@ func (s *Service) modifyInstanceProfile(ctx context.Context, caller *directory.C
 		if err := fn(t, &ip); err != nil {
 			return err
 		}
-		t.iam(caller.AccountID).InstanceProfiles[directory.Key(ip.Name)] = &ip
-		return t.put(kindInstanceProfile, caller.AccountID, directory.Key(ip.Name), &ip)
+		t.IAM(caller.AccountID).InstanceProfiles[directory.Key(ip.Name)] = &ip
+		return t.Put(kindInstanceProfile, caller.AccountID, directory.Key(ip.Name), &ip)
 	})
 }
 
@@ -112,10 +112,10 @@ func (s *Service) CreateInstanceProfile(ctx context.Context, caller *directory.C
 	var out *sdk.CreateInstanceProfileOutput
 	err = s.update(ctx, func(t *txn) error {
 		arn := ipARN(caller.AccountID, path, name)
-		if err := authorize(t.snap, caller, "iam:CreateInstanceProfile", arn, tagContext(tags)); err != nil {
+		if err := authorize(t.Snap, caller, "iam:CreateInstanceProfile", arn, tagContext(tags)); err != nil {
 			return err
 		}
-		acct := t.iam(caller.AccountID)
+		acct := t.IAM(caller.AccountID)
 		if _, exists := acct.InstanceProfiles[directory.Key(name)]; exists {
 			return entityAlreadyExists("Instance Profile %s already exists.", name)
 		}
@@ -131,7 +131,7 @@ func (s *Service) CreateInstanceProfile(ctx context.Context, caller *directory.C
 		}
 		acct.InstanceProfiles[directory.Key(name)] = ip
 		out = &sdk.CreateInstanceProfileOutput{InstanceProfile: ptr(sdkInstanceProfile(acct, ip))}
-		return t.put(kindInstanceProfile, caller.AccountID, directory.Key(name), ip)
+		return t.Put(kindInstanceProfile, caller.AccountID, directory.Key(name), ip)
 	})
 	return out, err
 }
@@ -174,15 +174,15 @@ func (s *Service) ListInstanceProfiles(_ context.Context, caller *directory.Call
 // DeleteInstanceProfile deletes an instance profile that holds no role.
 func (s *Service) DeleteInstanceProfile(ctx context.Context, caller *directory.Caller, in *sdk.DeleteInstanceProfileInput) (*sdk.DeleteInstanceProfileOutput, error) {
 	err := s.update(ctx, func(t *txn) error {
-		ip, err := ipLookup(t.snap, caller, deref(in.InstanceProfileName), "iam:DeleteInstanceProfile", nil)
+		ip, err := ipLookup(t.Snap, caller, deref(in.InstanceProfileName), "iam:DeleteInstanceProfile", nil)
 		if err != nil {
 			return err
 		}
 		if len(ip.Roles) > 0 {
 			return deleteConflict("Cannot delete entity, must remove roles from instance profile first.")
 		}
-		delete(t.iam(caller.AccountID).InstanceProfiles, directory.Key(ip.Name))
-		t.del(kindInstanceProfile, caller.AccountID, directory.Key(ip.Name))
+		delete(t.IAM(caller.AccountID).InstanceProfiles, directory.Key(ip.Name))
+		t.Del(kindInstanceProfile, caller.AccountID, directory.Key(ip.Name))
 		return nil
 	})
 	if err != nil {
@@ -200,14 +200,14 @@ func (s *Service) AddRoleToInstanceProfile(ctx context.Context, caller *director
 		return nil, err
 	}
 	err := s.modifyInstanceProfile(ctx, caller, deref(in.InstanceProfileName), "iam:AddRoleToInstanceProfile", nil, func(t *txn, ip *directory.InstanceProfile) error {
-		r, err := getRole(t.snap.AccountIAM(caller.AccountID), roleName)
+		r, err := getRole(t.Snap.AccountIAM(caller.AccountID), roleName)
 		if err != nil {
 			return err
 		}
 		passCtx := policy.NewContext()
 		passCtx.Set("iam:PassedToService", "ec2.amazonaws.com")
 		passCtx.Set("iam:AssociatedResourceArn", "arn:aws:ec2:*:"+caller.AccountID+":instance/*")
-		if err := authorize(t.snap, caller, "iam:PassRole", r.ARN, passCtx); err != nil {
+		if err := authorize(t.Snap, caller, "iam:PassRole", r.ARN, passCtx); err != nil {
 			return err
 		}
 		if len(ip.Roles) >= ipMaxRoles {
@@ -229,7 +229,7 @@ func (s *Service) RemoveRoleFromInstanceProfile(ctx context.Context, caller *dir
 		return nil, err
 	}
 	err := s.modifyInstanceProfile(ctx, caller, deref(in.InstanceProfileName), "iam:RemoveRoleFromInstanceProfile", nil, func(t *txn, ip *directory.InstanceProfile) error {
-		r, err := getRole(t.snap.AccountIAM(caller.AccountID), roleName)
+		r, err := getRole(t.Snap.AccountIAM(caller.AccountID), roleName)
 		if err != nil {
 			return err
 		}

@@ -211,13 +211,13 @@ func (s *Service) polModify(ctx context.Context, caller *directory.Caller, polic
 	}
 	var result *directory.ManagedPolicy
 	err := s.update(ctx, func(t *txn) error {
-		if err := authorize(t.snap, caller, action, policyARN, reqCtx); err != nil {
+		if err := authorize(t.Snap, caller, action, policyARN, reqCtx); err != nil {
 			return err
 		}
 		if polIsAWSManaged(policyARN) {
 			return polAWSManagedDenied(caller, action, policyARN)
 		}
-		cur, ok := t.snap.AccountIAM(caller.AccountID).Policies[policyARN]
+		cur, ok := t.Snap.AccountIAM(caller.AccountID).Policies[policyARN]
 		if !ok {
 			return polNotFound(policyARN)
 		}
@@ -227,9 +227,9 @@ func (s *Service) polModify(ctx context.Context, caller *directory.Caller, polic
 		if err := fn(t, &p); err != nil {
 			return err
 		}
-		t.iam(caller.AccountID).Policies[p.ARN] = &p
+		t.IAM(caller.AccountID).Policies[p.ARN] = &p
 		result = &p
-		return t.put(kindPolicy, caller.AccountID, p.ARN, &p)
+		return t.Put(kindPolicy, caller.AccountID, p.ARN, &p)
 	})
 	return result, err
 }
@@ -254,7 +254,7 @@ func (s *Service) CreatePolicy(ctx context.Context, caller *directory.Caller, in
 	var out *sdk.CreatePolicyOutput
 	err = s.update(ctx, func(t *txn) error {
 		policyARN := polARNFor(caller.AccountID, path, name)
-		if err := authorize(t.snap, caller, "iam:CreatePolicy", policyARN, tagContext(tags)); err != nil {
+		if err := authorize(t.Snap, caller, "iam:CreatePolicy", policyARN, tagContext(tags)); err != nil {
 			return err
 		}
 		doc := deref(in.PolicyDocument)
@@ -262,7 +262,7 @@ func (s *Service) CreatePolicy(ctx context.Context, caller *directory.Caller, in
 		if err != nil {
 			return err
 		}
-		for _, p := range t.snap.AccountIAM(caller.AccountID).Policies {
+		for _, p := range t.Snap.AccountIAM(caller.AccountID).Policies {
 			if directory.Key(p.Name) == directory.Key(name) {
 				return entityAlreadyExists("A policy called %s already exists. Duplicate names are not allowed.", name)
 			}
@@ -277,9 +277,9 @@ func (s *Service) CreatePolicy(ctx context.Context, caller *directory.Caller, in
 			CreateDate: now, UpdateDate: now, DefaultVersion: "v1", NextVersion: 2, Tags: tags,
 			Versions: []directory.PolicyVersion{{VersionID: "v1", Document: doc, CreateDate: now, Compiled: compiled}},
 		}
-		t.iam(caller.AccountID).Policies[policyARN] = p
+		t.IAM(caller.AccountID).Policies[policyARN] = p
 		out = &sdk.CreatePolicyOutput{Policy: ptr(sdkPolicy(p, polUsage{}, true))}
-		return t.put(kindPolicy, caller.AccountID, policyARN, p)
+		return t.Put(kindPolicy, caller.AccountID, policyARN, p)
 	})
 	return out, err
 }
@@ -389,13 +389,13 @@ func (s *Service) DeletePolicy(ctx context.Context, caller *directory.Caller, in
 		return nil, err
 	}
 	err := s.update(ctx, func(t *txn) error {
-		if err := authorize(t.snap, caller, "iam:DeletePolicy", policyARN, nil); err != nil {
+		if err := authorize(t.Snap, caller, "iam:DeletePolicy", policyARN, nil); err != nil {
 			return err
 		}
 		if polIsAWSManaged(policyARN) {
 			return polAWSManagedDenied(caller, "iam:DeletePolicy", policyARN)
 		}
-		acct := t.snap.AccountIAM(caller.AccountID)
+		acct := t.Snap.AccountIAM(caller.AccountID)
 		p, ok := acct.Policies[policyARN]
 		if !ok {
 			return polNotFound(policyARN)
@@ -406,8 +406,8 @@ func (s *Service) DeletePolicy(ctx context.Context, caller *directory.Caller, in
 		if len(p.Versions) > 1 {
 			return deleteConflict("This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.")
 		}
-		delete(t.iam(caller.AccountID).Policies, policyARN)
-		t.del(kindPolicy, caller.AccountID, policyARN)
+		delete(t.IAM(caller.AccountID).Policies, policyARN)
+		t.Del(kindPolicy, caller.AccountID, policyARN)
 		return nil
 	})
 	if err != nil {

@@ -111,19 +111,19 @@ func (s *Service) CreateRole(ctx context.Context, caller *directory.Caller, in *
 		if in.PermissionsBoundary != nil {
 			reqCtx.Set("iam:PermissionsBoundary", *in.PermissionsBoundary)
 		}
-		if err := authorize(t.snap, caller, "iam:CreateRole", roleARN, reqCtx); err != nil {
+		if err := authorize(t.Snap, caller, "iam:CreateRole", roleARN, reqCtx); err != nil {
 			return err
 		}
-		trust, err := parseTrust(t.snap, deref(in.AssumeRolePolicyDocument))
+		trust, err := parseTrust(t.Snap, deref(in.AssumeRolePolicyDocument))
 		if err != nil {
 			return err
 		}
 		if in.PermissionsBoundary != nil {
-			if err := checkBoundary(t.snap, *in.PermissionsBoundary); err != nil {
+			if err := checkBoundary(t.Snap, *in.PermissionsBoundary); err != nil {
 				return err
 			}
 		}
-		acct := t.iam(caller.AccountID)
+		acct := t.IAM(caller.AccountID)
 		if _, exists := acct.Roles[directory.Key(name)]; exists {
 			return entityAlreadyExists("Role with name %s already exists.", name)
 		}
@@ -137,12 +137,12 @@ func (s *Service) CreateRole(ctx context.Context, caller *directory.Caller, in *
 				Tags: tags, Boundary: deref(in.PermissionsBoundary),
 			},
 			TrustPolicy: deref(in.AssumeRolePolicyDocument), Description: deref(in.Description),
-			MaxSessionDuration: duration, Trust: trust, TrustBindings: trustBindings(t.snap, trust),
+			MaxSessionDuration: duration, Trust: trust, TrustBindings: trustBindings(t.Snap, trust),
 		}
 		acct.Roles[directory.Key(name)] = r
 		out = &sdk.CreateRoleOutput{Role: ptr(sdkRole(r, true))}
 		out.Role.RoleLastUsed = nil
-		return t.put(kindRole, caller.AccountID, directory.Key(name), r)
+		return t.Put(kindRole, caller.AccountID, directory.Key(name), r)
 	})
 	return out, err
 }
@@ -191,12 +191,12 @@ func (s *Service) ListRoles(_ context.Context, caller *directory.Caller, in *sdk
 // profile.
 func (s *Service) DeleteRole(ctx context.Context, caller *directory.Caller, in *sdk.DeleteRoleInput) (*sdk.DeleteRoleOutput, error) {
 	err := s.update(ctx, func(t *txn) error {
-		acct := t.snap.AccountIAM(caller.AccountID)
+		acct := t.Snap.AccountIAM(caller.AccountID)
 		r, err := getRole(acct, deref(in.RoleName))
 		if err != nil {
 			return err
 		}
-		if err := authorize(t.snap, caller, "iam:DeleteRole", r.ARN, nil); err != nil {
+		if err := authorize(t.Snap, caller, "iam:DeleteRole", r.ARN, nil); err != nil {
 			return err
 		}
 		switch {
@@ -212,8 +212,8 @@ func (s *Service) DeleteRole(ctx context.Context, caller *directory.Caller, in *
 				}
 			}
 		}
-		delete(t.iam(caller.AccountID).Roles, directory.Key(r.Name))
-		t.del(kindRole, caller.AccountID, directory.Key(r.Name))
+		delete(t.IAM(caller.AccountID).Roles, directory.Key(r.Name))
+		t.Del(kindRole, caller.AccountID, directory.Key(r.Name))
 		return nil
 	})
 	if err != nil {
@@ -227,11 +227,11 @@ func (s *Service) DeleteRole(ctx context.Context, caller *directory.Caller, in *
 func (s *Service) modifyRole(ctx context.Context, caller *directory.Caller, name, action string, reqCtx *policy.Context, fn func(t *txn, r *directory.Role) error) (*directory.Role, error) {
 	var result *directory.Role
 	err := s.update(ctx, func(t *txn) error {
-		cur, err := getRole(t.snap.AccountIAM(caller.AccountID), name)
+		cur, err := getRole(t.Snap.AccountIAM(caller.AccountID), name)
 		if err != nil {
 			return err
 		}
-		if err := authorize(t.snap, caller, action, cur.ARN, withResourceTags(reqCtx, cur.Tags)); err != nil {
+		if err := authorize(t.Snap, caller, action, cur.ARN, withResourceTags(reqCtx, cur.Tags)); err != nil {
 			return err
 		}
 		r := *cur
@@ -241,9 +241,9 @@ func (s *Service) modifyRole(ctx context.Context, caller *directory.Caller, name
 		if err := fn(t, &r); err != nil {
 			return err
 		}
-		t.iam(caller.AccountID).Roles[directory.Key(r.Name)] = &r
+		t.IAM(caller.AccountID).Roles[directory.Key(r.Name)] = &r
 		result = &r
-		return t.put(kindRole, caller.AccountID, directory.Key(r.Name), &r)
+		return t.Put(kindRole, caller.AccountID, directory.Key(r.Name), &r)
 	})
 	return result, err
 }
@@ -289,11 +289,11 @@ func (s *Service) UpdateRoleDescription(ctx context.Context, caller *directory.C
 // UpdateAssumeRolePolicy replaces a role's trust policy.
 func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, caller *directory.Caller, in *sdk.UpdateAssumeRolePolicyInput) (*sdk.UpdateAssumeRolePolicyOutput, error) {
 	_, err := s.modifyRole(ctx, caller, deref(in.RoleName), "iam:UpdateAssumeRolePolicy", nil, func(t *txn, r *directory.Role) error {
-		trust, err := parseTrust(t.snap, deref(in.PolicyDocument))
+		trust, err := parseTrust(t.Snap, deref(in.PolicyDocument))
 		if err != nil {
 			return err
 		}
-		r.TrustPolicy, r.Trust, r.TrustBindings = deref(in.PolicyDocument), trust, trustBindings(t.snap, trust)
+		r.TrustPolicy, r.Trust, r.TrustBindings = deref(in.PolicyDocument), trust, trustBindings(t.Snap, trust)
 		return nil
 	})
 	if err != nil {
@@ -417,7 +417,7 @@ func (s *Service) AttachRolePolicy(ctx context.Context, caller *directory.Caller
 	reqCtx.Set("iam:PolicyARN", deref(in.PolicyArn))
 	_, err := s.modifyRole(ctx, caller, deref(in.RoleName), "iam:AttachRolePolicy", reqCtx, func(t *txn, r *directory.Role) error {
 		var err error
-		r.Attached, err = attachTo(t.snap, caller.AccountID, r.Attached, deref(in.PolicyArn), "PoliciesPerRole")
+		r.Attached, err = attachTo(t.Snap, caller.AccountID, r.Attached, deref(in.PolicyArn), "PoliciesPerRole")
 		return err
 	})
 	if err != nil {
@@ -510,7 +510,7 @@ func (s *Service) PutRolePermissionsBoundary(ctx context.Context, caller *direct
 	reqCtx := policy.NewContext()
 	reqCtx.Set("iam:PermissionsBoundary", deref(in.PermissionsBoundary))
 	_, err := s.modifyRole(ctx, caller, deref(in.RoleName), "iam:PutRolePermissionsBoundary", reqCtx, func(t *txn, r *directory.Role) error {
-		if err := checkBoundary(t.snap, deref(in.PermissionsBoundary)); err != nil {
+		if err := checkBoundary(t.Snap, deref(in.PermissionsBoundary)); err != nil {
 			return err
 		}
 		r.Boundary = deref(in.PermissionsBoundary)

@@ -9,7 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/assumed-dev/assumed/internal/creds"
@@ -40,23 +40,38 @@ type Service struct {
 	sealer *creds.Sealer
 	log    *slog.Logger
 	now    func() time.Time
-
-	mu sync.Mutex // one writer at a time: store batch, then snapshot swap
+	writer *directory.Writer // shared with the other services that write
+	others map[string]directory.RecordDecoder
+	// allowProviderURL admits OIDC provider URLs that AWS's rules
+	// refuse (see AllowProviderURLs).
+	allowProviderURL atomic.Pointer[func(url string) bool]
 }
 
+// AllowProviderURLs admits OIDC provider URLs beyond AWS's rule (https,
+// no port): the server's own cluster issuers, which live under its
+// public URL, and with --oidc-allow-http local http issuers.
+func (s *Service) AllowProviderURLs(allow func(url string) bool) { s.allowProviderURL.Store(&allow) }
+
 // New loads the state from st and returns the service with its directory.
-func New(ctx context.Context, st store.Store, sealer *creds.Sealer, log *slog.Logger) (*Service, error) {
-	s := &Service{store: st, sealer: sealer, log: log, now: time.Now}
+// Records of the kinds in others are decoded by those decoders (the
+// state of the services that write through the same directory).
+func New(ctx context.Context, st store.Store, sealer *creds.Sealer, log *slog.Logger, others map[string]directory.RecordDecoder) (*Service, error) {
+	s := &Service{store: st, sealer: sealer, log: log, now: time.Now, others: others}
 	snap, err := s.load(ctx)
 	if err != nil {
 		return nil, err
 	}
 	s.dir = directory.New(snap)
+	s.writer = directory.NewWriter(st, s.dir)
 	return s, nil
 }
 
 // Directory returns the directory the service publishes to.
 func (s *Service) Directory() *directory.Directory { return s.dir }
+
+// Writer returns the writer the service writes through; other services
+// that keep state in the directory write through it too.
+func (s *Service) Writer() *directory.Writer { return s.writer }
 
 // load builds a snapshot from every stored record.
 func (s *Service) load(ctx context.Context) (*directory.Snapshot, error) {
@@ -100,6 +115,12 @@ func (s *Service) load(ctx context.Context) (*directory.Snapshot, error) {
 			k.Secret = string(secret)
 			snap.AccessKeys[k.AccessKeyID] = &k
 		default:
+			if dec, ok := s.others[r.Kind]; ok {
+				if err := dec(r, snap); err != nil {
+					return nil, err
+				}
+				continue
+			}
 			return nil, fmt.Errorf("unknown record kind %q in the store: written by a newer version?", r.Kind)
 		}
 	}
@@ -113,8 +134,8 @@ func (s *Service) EnsureAccounts(ctx context.Context, accounts []world.Account) 
 	return s.update(ctx, func(t *txn) error {
 		now := s.now().UTC().Truncate(time.Second)
 		for _, wa := range accounts {
-			a, exists := t.snap.Accounts[wa.ID]
-			_, hasRoot := t.snap.RootKey(wa.ID)
+			a, exists := t.Snap.Accounts[wa.ID]
+			_, hasRoot := t.Snap.RootKey(wa.ID)
 			if exists && a.Name == wa.Name && hasRoot {
 				continue
 			}
@@ -125,8 +146,8 @@ func (s *Service) EnsureAccounts(ctx context.Context, accounts []world.Account) 
 				copied.Name = wa.Name
 				a = &copied
 			}
-			t.snap.Accounts[a.ID] = a
-			if err := t.put(kindAccount, "", a.ID, a); err != nil {
+			t.Snap.Accounts[a.ID] = a
+			if err := t.Put(kindAccount, "", a.ID, a); err != nil {
 				return err
 			}
 			if !hasRoot {
@@ -134,8 +155,8 @@ func (s *Service) EnsureAccounts(ctx context.Context, accounts []world.Account) 
 				if err != nil {
 					return err
 				}
-				t.snap.AccessKeys[k.AccessKeyID] = k
-				if err := t.put(kindAccessKey, a.ID, k.AccessKeyID, k); err != nil {
+				t.Snap.AccessKeys[k.AccessKeyID] = k
+				if err := t.Put(kindAccessKey, a.ID, k.AccessKeyID, k); err != nil {
 					return err
 				}
 			}

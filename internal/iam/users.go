@@ -112,7 +112,7 @@ func usrSDK(u *directory.User, full bool) types.User {
 func (s *Service) modifyUser(ctx context.Context, caller *directory.Caller, name, action string, reqCtx *policy.Context, withBoundary bool, fn func(t *txn, u *directory.User) error) (*directory.User, error) {
 	var result *directory.User
 	err := s.update(ctx, func(t *txn) error {
-		cur, err := usrAuthorized(t.snap, caller, name, action, reqCtx, withBoundary)
+		cur, err := usrAuthorized(t.Snap, caller, name, action, reqCtx, withBoundary)
 		if err != nil {
 			return err
 		}
@@ -120,9 +120,9 @@ func (s *Service) modifyUser(ctx context.Context, caller *directory.Caller, name
 		if err := fn(t, u); err != nil {
 			return err
 		}
-		t.iam(caller.AccountID).Users[directory.Key(u.Name)] = u
+		t.IAM(caller.AccountID).Users[directory.Key(u.Name)] = u
 		result = u
-		return t.put(kindUser, caller.AccountID, directory.Key(u.Name), u)
+		return t.Put(kindUser, caller.AccountID, directory.Key(u.Name), u)
 	})
 	return result, err
 }
@@ -164,15 +164,15 @@ func (s *Service) CreateUser(ctx context.Context, caller *directory.Caller, in *
 		if in.PermissionsBoundary != nil {
 			reqCtx.Set("iam:PermissionsBoundary", *in.PermissionsBoundary)
 		}
-		if err := authorize(t.snap, caller, "iam:CreateUser", arn, reqCtx); err != nil {
+		if err := authorize(t.Snap, caller, "iam:CreateUser", arn, reqCtx); err != nil {
 			return err
 		}
 		if in.PermissionsBoundary != nil {
-			if err := checkBoundary(t.snap, *in.PermissionsBoundary); err != nil {
+			if err := checkBoundary(t.Snap, *in.PermissionsBoundary); err != nil {
 				return err
 			}
 		}
-		acct := t.iam(caller.AccountID)
+		acct := t.IAM(caller.AccountID)
 		if _, exists := acct.Users[directory.Key(name)]; exists {
 			return entityAlreadyExists("User with name %s already exists.", name)
 		}
@@ -186,7 +186,7 @@ func (s *Service) CreateUser(ctx context.Context, caller *directory.Caller, in *
 		}}
 		acct.Users[directory.Key(name)] = u
 		out = &sdk.CreateUserOutput{User: ptr(usrSDK(u, true))}
-		return t.put(kindUser, caller.AccountID, directory.Key(name), u)
+		return t.Put(kindUser, caller.AccountID, directory.Key(name), u)
 	})
 	return out, err
 }
@@ -246,7 +246,7 @@ func (s *Service) UpdateUser(ctx context.Context, caller *directory.Caller, in *
 		}
 	}
 	err := s.update(ctx, func(t *txn) error {
-		cur, err := usrAuthorized(t.snap, caller, deref(in.UserName), "iam:UpdateUser", nil, false)
+		cur, err := usrAuthorized(t.Snap, caller, deref(in.UserName), "iam:UpdateUser", nil, false)
 		if err != nil {
 			return err
 		}
@@ -259,21 +259,21 @@ func (s *Service) UpdateUser(ctx context.Context, caller *directory.Caller, in *
 		}
 		u.ARN = usrARN(caller.AccountID, u.Path, u.Name)
 		if u.ARN != cur.ARN {
-			if err := authorize(t.snap, caller, "iam:UpdateUser", u.ARN, usrContext(cur, nil, false)); err != nil {
+			if err := authorize(t.Snap, caller, "iam:UpdateUser", u.ARN, usrContext(cur, nil, false)); err != nil {
 				return err
 			}
 		}
-		acct := t.iam(caller.AccountID)
+		acct := t.IAM(caller.AccountID)
 		oldKey, newKey := directory.Key(cur.Name), directory.Key(u.Name)
 		if oldKey != newKey {
 			if _, exists := acct.Users[newKey]; exists {
 				return entityAlreadyExists("User with name %s already exists.", u.Name)
 			}
 			delete(acct.Users, oldKey)
-			t.del(kindUser, caller.AccountID, oldKey)
+			t.Del(kindUser, caller.AccountID, oldKey)
 		}
 		acct.Users[newKey] = u
-		if err := t.put(kindUser, caller.AccountID, newKey, u); err != nil {
+		if err := t.Put(kindUser, caller.AccountID, newKey, u); err != nil {
 			return err
 		}
 		if u.Name == cur.Name {
@@ -288,15 +288,15 @@ func (s *Service) UpdateUser(ctx context.Context, caller *directory.Caller, in *
 				}
 			}
 			acct.Groups[directory.Key(ng.Name)] = ng
-			if err := t.put(kindGroup, caller.AccountID, directory.Key(ng.Name), ng); err != nil {
+			if err := t.Put(kindGroup, caller.AccountID, directory.Key(ng.Name), ng); err != nil {
 				return err
 			}
 		}
-		for _, k := range usrKeys(t.snap, caller.AccountID, cur.Name) {
+		for _, k := range usrKeys(t.Snap, caller.AccountID, cur.Name) {
 			nk := *k
 			nk.UserName = u.Name
-			t.snap.AccessKeys[nk.AccessKeyID] = &nk
-			if err := t.put(kindAccessKey, caller.AccountID, nk.AccessKeyID, &nk); err != nil {
+			t.Snap.AccessKeys[nk.AccessKeyID] = &nk
+			if err := t.Put(kindAccessKey, caller.AccountID, nk.AccessKeyID, &nk); err != nil {
 				return err
 			}
 		}
@@ -312,13 +312,13 @@ func (s *Service) UpdateUser(ctx context.Context, caller *directory.Caller, in *
 // memberships.
 func (s *Service) DeleteUser(ctx context.Context, caller *directory.Caller, in *sdk.DeleteUserInput) (*sdk.DeleteUserOutput, error) {
 	err := s.update(ctx, func(t *txn) error {
-		u, err := usrAuthorized(t.snap, caller, deref(in.UserName), "iam:DeleteUser", nil, false)
+		u, err := usrAuthorized(t.Snap, caller, deref(in.UserName), "iam:DeleteUser", nil, false)
 		if err != nil {
 			return err
 		}
-		acct := t.snap.AccountIAM(caller.AccountID)
+		acct := t.Snap.AccountIAM(caller.AccountID)
 		switch {
-		case len(usrKeys(t.snap, caller.AccountID, u.Name)) > 0:
+		case len(usrKeys(t.Snap, caller.AccountID, u.Name)) > 0:
 			return deleteConflict("Cannot delete entity, must delete access keys first.")
 		case len(u.Inline) > 0:
 			return deleteConflict("Cannot delete entity, must delete policies first.")
@@ -327,8 +327,8 @@ func (s *Service) DeleteUser(ctx context.Context, caller *directory.Caller, in *
 		case len(acct.GroupsOf(u.Name)) > 0:
 			return deleteConflict("Cannot delete entity, must remove users from group first.")
 		}
-		delete(t.iam(caller.AccountID).Users, directory.Key(u.Name))
-		t.del(kindUser, caller.AccountID, directory.Key(u.Name))
+		delete(t.IAM(caller.AccountID).Users, directory.Key(u.Name))
+		t.Del(kindUser, caller.AccountID, directory.Key(u.Name))
 		return nil
 	})
 	if err != nil {
@@ -452,7 +452,7 @@ func usrPolicyARNContext(policyARN string) *policy.Context {
 func (s *Service) AttachUserPolicy(ctx context.Context, caller *directory.Caller, in *sdk.AttachUserPolicyInput) (*sdk.AttachUserPolicyOutput, error) {
 	_, err := s.modifyUser(ctx, caller, deref(in.UserName), "iam:AttachUserPolicy", usrPolicyARNContext(deref(in.PolicyArn)), true, func(t *txn, u *directory.User) error {
 		var err error
-		u.Attached, err = attachTo(t.snap, caller.AccountID, u.Attached, deref(in.PolicyArn), "PoliciesPerUser")
+		u.Attached, err = attachTo(t.Snap, caller.AccountID, u.Attached, deref(in.PolicyArn), "PoliciesPerUser")
 		return err
 	})
 	if err != nil {
@@ -493,7 +493,7 @@ func (s *Service) PutUserPermissionsBoundary(ctx context.Context, caller *direct
 	reqCtx := policy.NewContext()
 	reqCtx.Set("iam:PermissionsBoundary", deref(in.PermissionsBoundary))
 	_, err := s.modifyUser(ctx, caller, deref(in.UserName), "iam:PutUserPermissionsBoundary", reqCtx, false, func(t *txn, u *directory.User) error {
-		if err := checkBoundary(t.snap, deref(in.PermissionsBoundary)); err != nil {
+		if err := checkBoundary(t.Snap, deref(in.PermissionsBoundary)); err != nil {
 			return err
 		}
 		u.Boundary = deref(in.PermissionsBoundary)

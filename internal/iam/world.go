@@ -52,6 +52,12 @@ func (s *Service) ApplyWorld(ctx context.Context, file string, w *world.World) e
 				return at(u.Line, "user "+u.Name, err)
 			}
 		}
+		for _, p := range a.OIDCProviders {
+			_, err := s.CreateOpenIDConnectProvider(ctx, root, &sdk.CreateOpenIDConnectProviderInput{Url: &p.URL, ClientIDList: p.ClientIDs, ThumbprintList: p.Thumbprints})
+			if err := ignoreExists(err); err != nil {
+				return at(p.Line, "OIDC provider "+p.URL, err)
+			}
+		}
 		for _, r := range a.Roles {
 			pending = append(pending, pendingRole{a.ID, r})
 		}
@@ -225,14 +231,14 @@ func (s *Service) importAccessKey(ctx context.Context, account, userName string,
 		return fmt.Errorf("the secret must be 40 characters of [A-Za-z0-9+/], like AWS's")
 	}
 	return s.update(ctx, func(t *txn) error {
-		if cur, ok := t.snap.AccessKeys[k.ID]; ok {
+		if cur, ok := t.Snap.AccessKeys[k.ID]; ok {
 			if cur.AccountID == account && strings.EqualFold(cur.UserName, userName) && cur.Secret == k.Secret {
 				return nil
 			}
 			return fmt.Errorf("the ID is already used by another key")
 		}
 		n := 0
-		for _, cur := range t.snap.AccessKeys {
+		for _, cur := range t.Snap.AccessKeys {
 			if cur.AccountID == account && strings.EqualFold(cur.UserName, userName) {
 				n++
 			}
@@ -244,13 +250,13 @@ func (s *Service) importAccessKey(ctx context.Context, account, userName string,
 		if err != nil {
 			return err
 		}
-		u, ok := t.snap.AccountIAM(account).Users[directory.Key(userName)]
+		u, ok := t.Snap.AccountIAM(account).Users[directory.Key(userName)]
 		if !ok {
 			return noSuchEntity("The user with name %s cannot be found.", userName)
 		}
 		key := &directory.AccessKey{AccessKeyID: k.ID, AccountID: account, UserName: u.Name, Status: directory.StatusActive,
 			CreateDate: s.now().UTC().Truncate(time.Second), SealedSecret: sealed, Secret: k.Secret}
-		t.snap.AccessKeys[k.ID] = key
-		return t.put(kindAccessKey, account, k.ID, key)
+		t.Snap.AccessKeys[k.ID] = key
+		return t.Put(kindAccessKey, account, k.ID, key)
 	})
 }

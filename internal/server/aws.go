@@ -17,8 +17,10 @@ import (
 
 	"github.com/assumed-dev/assumed/internal/creds"
 	"github.com/assumed-dev/assumed/internal/directory"
+	"github.com/assumed-dev/assumed/internal/eks"
 	"github.com/assumed-dev/assumed/internal/iam"
 	"github.com/assumed-dev/assumed/internal/server/query"
+	"github.com/assumed-dev/assumed/internal/server/restjson"
 	"github.com/assumed-dev/assumed/internal/sts"
 )
 
@@ -43,6 +45,8 @@ func toAPIError(err error) *apiError {
 	var ie *iam.Error
 	var qe *query.Error
 	var se *sts.Error
+	var ee *eks.Error
+	var re *restjson.Error
 	switch {
 	case errors.As(err, &ae):
 		return ae
@@ -50,6 +54,10 @@ func toAPIError(err error) *apiError {
 		return &apiError{Status: ce.Status, Code: ce.Code, Message: ce.Message, Sender: true}
 	case errors.As(err, &ie):
 		return &apiError{Status: ie.Status, Code: ie.Code, Message: ie.Message, Sender: ie.Status < 500}
+	case errors.As(err, &re):
+		return &apiError{Status: re.Status, Code: re.Code, Message: re.Message, Sender: true}
+	case errors.As(err, &ee):
+		return &apiError{Status: ee.Status, Code: ee.Code, Message: ee.Message, Sender: ee.Status < 500}
 	case errors.As(err, &se):
 		return &apiError{Status: se.Status, Code: se.Code, Message: se.Message, Sender: se.Status < 500}
 	case errors.As(err, &qe):
@@ -87,6 +95,10 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 		} else {
 			s.log.Info("request refused", "request_id", reqID, "service", service, "operation", op, "code", ae.Code, "msg", ae.Message)
 		}
+		if _, isREST := s.rest[service]; isREST || (service == "unknown" && restPath(r.URL.Path)) {
+			writeRESTError(w, err, ae)
+			return
+		}
 		s.writeQueryError(w, service, reqID, ae)
 	}
 
@@ -96,26 +108,48 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	sr, err := creds.ParseRequest(r)
-	if err != nil {
-		fail(err)
-		return
+	var caller *directory.Caller
+	var form url.Values
+	if form = webIdentityForm(r, body); form != nil {
+		// AssumeRoleWithWebIdentity is unsigned: the token is the
+		// credential, and any signature is ignored.
+		service, caller = "sts", s.anonymous(r)
+	} else {
+		sr, err := creds.ParseRequest(r)
+		if err != nil {
+			fail(err)
+			return
+		}
+		service = sr.Service
+		if caller, err = s.authenticate(r, body, sr); err != nil {
+			fail(err)
+			return
+		}
+		caller.Region = sr.Region
 	}
-	service = sr.Service
-	caller, err := s.authenticate(r, body, sr)
-	if err != nil {
-		fail(err)
+	if rsvc, ok := s.rest[service]; ok {
+		var out any
+		var status int
+		op, out, status, err = s.restCall(r, rsvc, caller, body)
+		if err != nil {
+			fail(err)
+			return
+		}
+		if err := writeREST(w, status, out); err != nil {
+			s.log.Error("encode response", "request_id", reqID, "err", err)
+		}
 		return
 	}
 	svc, ok := s.query[service]
 	if !ok {
-		fail(&apiError{Status: http.StatusBadRequest, Code: "UnknownService", Message: fmt.Sprintf("assumed does not serve the %q service (yet): it serves iam and sts", service), Sender: true})
+		fail(&apiError{Status: http.StatusBadRequest, Code: "UnknownService", Message: fmt.Sprintf("assumed does not serve the %q service (yet): it serves iam, sts and eks", service), Sender: true})
 		return
 	}
-	form, err := queryForm(r, body)
-	if err != nil {
-		fail(err)
-		return
+	if form == nil {
+		if form, err = queryForm(r, body); err != nil {
+			fail(err)
+			return
+		}
 	}
 	op = form.Get("Action")
 	out, err := s.queryCall(r, svc, caller, op, form)
@@ -160,12 +194,47 @@ func (s *Server) authenticate(r *http.Request, body []byte, sr *creds.SignedRequ
 		}
 		c = snap.CallerFor(key)
 	}
+	s.origin(r, c, now)
+	return c, nil
+}
+
+// origin records where and when a request came from.
+func (s *Server) origin(r *http.Request, c *directory.Caller, now time.Time) {
 	c.RequestTime = now
 	c.SecureTransport = r.TLS != nil
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		c.SourceIP = ap.Addr().Unmap()
 	}
-	return c, nil
+}
+
+// anonymous is the caller of an unsigned request.
+func (s *Server) anonymous(r *http.Request) *directory.Caller {
+	c := &directory.Caller{}
+	s.origin(r, c, s.now())
+	return c
+}
+
+// webIdentityForm returns the parameters of an AssumeRoleWithWebIdentity
+// request (POST form or GET query), or nil for any other request.
+func webIdentityForm(r *http.Request, body []byte) url.Values {
+	raw := r.URL.RawQuery
+	if r.Method == http.MethodPost {
+		raw = string(body)
+	}
+	if !strings.Contains(raw, "AssumeRoleWithWebIdentity") {
+		return nil
+	}
+	form, err := url.ParseQuery(raw)
+	if err != nil || form.Get("Action") != "AssumeRoleWithWebIdentity" {
+		return nil
+	}
+	return form
+}
+
+// restPath reports whether an unauthenticated request's path is a
+// REST-JSON service's, so its error is written as REST-JSON.
+func restPath(p string) bool {
+	return strings.HasPrefix(p, "/clusters") || strings.HasPrefix(p, "/_assumed/clusters")
 }
 
 // queryForm returns the AWS Query parameters: the form body of a POST, or

@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/assumed-dev/assumed/internal/eks"
 	"github.com/assumed-dev/assumed/internal/iam"
 	"github.com/assumed-dev/assumed/internal/server/query"
 	"github.com/assumed-dev/assumed/internal/sts"
@@ -28,7 +30,9 @@ type Server struct {
 	log     *slog.Logger
 	iam     *iam.Service
 	sts     *sts.Service
+	eks     *eks.Service
 	query   map[string]queryService // by SigV4 service name
+	rest    map[string]*restService // by SigV4 service name
 	mux     *http.ServeMux
 	http    *http.Server
 	ln      net.Listener
@@ -37,11 +41,14 @@ type Server struct {
 }
 
 // New returns a server for the services; call Listen, then Serve.
-func New(log *slog.Logger, iamSvc *iam.Service, stsSvc *sts.Service) *Server {
-	s := &Server{log: log, iam: iamSvc, sts: stsSvc, now: time.Now}
+func New(log *slog.Logger, iamSvc *iam.Service, stsSvc *sts.Service, eksSvc *eks.Service) *Server {
+	s := &Server{log: log, iam: iamSvc, sts: stsSvc, eks: eksSvc, now: time.Now}
 	s.query = map[string]queryService{
 		"iam": {impl: iamSvc, sdkPkg: "github.com/aws/aws-sdk-go-v2/service/iam", version: "2010-05-08", namespace: query.IAMNamespace},
 		"sts": {impl: stsSvc, sdkPkg: "github.com/aws/aws-sdk-go-v2/service/sts", version: "2011-06-15", namespace: query.STSNamespace},
+	}
+	s.rest = map[string]*restService{
+		"eks": {impl: eksSvc, sdkPkg: "github.com/aws/aws-sdk-go-v2/service/eks", routes: eksRoutes()},
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -49,6 +56,8 @@ func New(log *slog.Logger, iamSvc *iam.Service, stsSvc *sts.Service) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_assumed/health", s.health)
 	mux.Handle("GET /_assumed/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET "+eks.IssuerPathPrefix+"{id}/.well-known/openid-configuration", s.oidcDiscovery)
+	mux.HandleFunc("GET "+eks.IssuerPathPrefix+"{id}/keys", s.oidcKeys)
 	mux.HandleFunc("/", s.aws)
 	s.mux = mux
 	s.http = &http.Server{
@@ -72,6 +81,14 @@ func (s *Server) Listen(addr string) error {
 	return nil
 }
 
+// CloseListener closes the bound listener of a server that will not
+// serve (its set-up failed after Listen).
+func (s *Server) CloseListener() {
+	if s.ln != nil {
+		s.ln.Close()
+	}
+}
+
 // Addr is the bound address.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
@@ -91,6 +108,37 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// oidcDiscovery serves a cluster issuer's OpenID discovery document.
+func (s *Server) oidcDiscovery(w http.ResponseWriter, r *http.Request) {
+	doc, ok := s.eks.Discovery(r.PathValue("id"))
+	if !ok {
+		http.Error(w, "no such issuer", http.StatusNotFound)
+		return
+	}
+	writeJSON(w, doc)
+}
+
+// oidcKeys serves a cluster issuer's JWKS.
+func (s *Server) oidcKeys(w http.ResponseWriter, r *http.Request) {
+	keys, ok := s.eks.JWKS(r.PathValue("id"))
+	if !ok {
+		http.Error(w, "no such issuer", http.StatusNotFound)
+		return
+	}
+	writeJSON(w, keys)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "encode: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "max-age=300")
+	w.Write(b)
 }
 
 func (s *Server) health(w http.ResponseWriter, _ *http.Request) {

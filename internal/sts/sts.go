@@ -42,6 +42,8 @@ type Service struct {
 	dir    *directory.Directory
 	sealer atomic.Pointer[TokenSealer]
 	now    func() time.Time
+	// webIdentity verifies web-identity tokens.
+	webIdentity atomic.Pointer[WebIdentityVerifier]
 }
 
 // New returns the service reading dir and sealing tokens with sealer.
@@ -107,7 +109,7 @@ func (s *Service) AssumeRole(_ context.Context, caller *directory.Caller, in *sd
 			return nil, validation("Source identity cannot start with the prefix 'aws:'")
 		}
 	}
-	sessionPolicy, err := checkSessionPolicies(in)
+	sessionPolicy, err := checkSessionPolicies(in.Policy, in.PolicyArns)
 	if err != nil {
 		return nil, err
 	}
@@ -370,19 +372,19 @@ func checkLength(v, field string, min, max int) error {
 
 // checkSessionPolicies validates the inline session policy and the
 // managed policy ARNs, and returns the inline document.
-func checkSessionPolicies(in *sdk.AssumeRoleInput) (string, error) {
-	if len(in.PolicyArns) > maxPolicyARNs {
-		return "", invalidField(fmt.Sprint(len(in.PolicyArns)), "policyArns", "Member must have length less than or equal to 10")
+func checkSessionPolicies(inline *string, arns []types.PolicyDescriptorType) (string, error) {
+	if len(arns) > maxPolicyARNs {
+		return "", invalidField(fmt.Sprint(len(arns)), "policyArns", "Member must have length less than or equal to 10")
 	}
-	for _, p := range in.PolicyArns {
+	for _, p := range arns {
 		if err := checkLength(aws.ToString(p.Arn), "policyArns.member.arn", 20, 2048); err != nil {
 			return "", err
 		}
 	}
-	if in.Policy == nil {
+	if inline == nil {
 		return "", nil
 	}
-	doc := *in.Policy
+	doc := *inline
 	if err := checkLength(doc, "policy", 1, 2048); err != nil {
 		return "", err
 	}

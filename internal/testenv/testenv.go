@@ -39,18 +39,37 @@ type Env struct {
 	logs    *SyncBuffer
 	stop    func() error
 	keys    map[string][2]string // account ID → root access key ID, secret
+	opts    Options
+	listen  string // the bound address, kept across restarts
+}
+
+// Options are the server options a test may set.
+type Options struct {
+	// World is the world file's content (nil: accounts AccountA
+	// "account-a" and AccountB "account-b").
+	World *world.World
+	// OIDCAllowHTTP accepts http:// web-identity issuers (serve
+	// --oidc-allow-http).
+	OIDCAllowHTTP bool
+}
+
+// StartWith runs a server with the given options until the test ends.
+func StartWith(t testing.TB, opt Options) *Env {
+	t.Helper()
+	w := opt.World
+	if w == nil {
+		w = &world.World{Accounts: []world.Account{{ID: AccountA, Name: "account-a"}, {ID: AccountB, Name: "account-b"}}}
+	}
+	e := &Env{DataDir: t.TempDir(), t: t, world: w, logs: &SyncBuffer{}, opts: opt}
+	e.start()
+	return e
 }
 
 // Start runs a server with the given world (nil: accounts AccountA
 // "account-a" and AccountB "account-b") until the test ends.
 func Start(t testing.TB, w *world.World) *Env {
 	t.Helper()
-	if w == nil {
-		w = &world.World{Accounts: []world.Account{{ID: AccountA, Name: "account-a"}, {ID: AccountB, Name: "account-b"}}}
-	}
-	e := &Env{DataDir: t.TempDir(), t: t, world: w, logs: &SyncBuffer{}}
-	e.start()
-	return e
+	return StartWith(t, Options{World: w})
 }
 
 func (e *Env) start() {
@@ -59,12 +78,18 @@ func (e *Env) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
+	listen := e.listen
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
 	go func() {
-		done <- app.Run(ctx, app.Options{Listen: "127.0.0.1:0", DataDir: e.DataDir, World: e.world, Ready: func(a string) { ready <- a }}, e.logs)
+		done <- app.Run(ctx, app.Options{Listen: listen, DataDir: e.DataDir, World: e.world, OIDCAllowHTTP: e.opts.OIDCAllowHTTP, Ready: func(a string) { ready <- a }}, e.logs)
 	}()
 	select {
 	case addr := <-ready:
-		e.URL = "http://" + addr
+		// Restarts keep the address: the cluster issuers' URLs (and so
+		// the OIDC providers registered for them) are built from it.
+		e.URL, e.listen = "http://"+addr, addr
 	case err := <-done:
 		cancel()
 		t.Fatalf("server exited early: %v\n%s", err, e.logs.String())
@@ -83,7 +108,7 @@ func (e *Env) start() {
 }
 
 // Restart stops the server gracefully and starts it again on the same
-// data directory.
+// data directory and address.
 func (e *Env) Restart() {
 	e.t.Helper()
 	if err := e.stop(); err != nil {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -30,7 +31,31 @@ type Account struct {
 	Groups   []Group
 	Users    []User
 	Roles    []Role
+	// OIDCProviders are IAM OIDC identity providers of the account.
+	OIDCProviders []OIDCProvider
+	// Clusters are simulated EKS clusters of the account, each with its
+	// own OIDC issuer.
+	Clusters []Cluster
 	line     int
+}
+
+// Cluster is a simulated EKS cluster.
+type Cluster struct {
+	Name    string
+	Region  string // default us-east-1
+	Version string
+	Line    int
+}
+
+// OIDCProvider is an IAM OIDC provider: for an issuer given by URL, or
+// for the issuer of a cluster of the world ("account/cluster", the
+// account by name or ID).
+type OIDCProvider struct {
+	URL         string
+	Cluster     string
+	ClientIDs   []string
+	Thumbprints []string
+	Line        int
 }
 
 // Policy is a customer managed policy.
@@ -246,8 +271,36 @@ func parseAccount(file string, n *yaml.Node) (Account, error) {
 					return required(file, n, "role", map[string]string{"name": r.Name, "trust": r.Trust})
 				})
 			})
+		case "clusters":
+			err = eachItem(file, v, "clusters", func(n *yaml.Node) error {
+				c := Cluster{Line: n.Line}
+				return fields(file, n, map[string]func(*yaml.Node) error{
+					"name":    str(file, &c.Name),
+					"region":  str(file, &c.Region),
+					"version": str(file, &c.Version),
+				}, func() error {
+					a.Clusters = append(a.Clusters, c)
+					return required(file, n, "cluster", map[string]string{"name": c.Name})
+				})
+			})
+		case "oidc_providers":
+			err = eachItem(file, v, "oidc_providers", func(n *yaml.Node) error {
+				p := OIDCProvider{Line: n.Line}
+				return fields(file, n, map[string]func(*yaml.Node) error{
+					"url":         str(file, &p.URL),
+					"cluster":     str(file, &p.Cluster),
+					"client_ids":  strs(file, &p.ClientIDs),
+					"thumbprints": strs(file, &p.Thumbprints),
+				}, func() error {
+					if (p.URL == "") == (p.Cluster == "") {
+						return &Error{File: file, Line: n.Line, Msg: "an OIDC provider needs exactly one of 'url' or 'cluster' (ACCOUNT/CLUSTER)"}
+					}
+					a.OIDCProviders = append(a.OIDCProviders, p)
+					return nil
+				})
+			})
 		default:
-			return Account{}, &Error{File: file, Line: k.Line, Msg: fmt.Sprintf("unknown account key %q (known: id, name, policies, groups, users, roles)", k.Value)}
+			return Account{}, &Error{File: file, Line: k.Line, Msg: fmt.Sprintf("unknown account key %q (known: id, name, policies, groups, users, roles, oidc_providers, clusters)", k.Value)}
 		}
 		if err != nil {
 			return Account{}, err
@@ -273,4 +326,92 @@ func yamlError(file string, err error) error {
 		return &Error{File: file, Line: line, Msg: err.Error()}
 	}
 	return &Error{File: file, Msg: err.Error()}
+}
+
+// issuerPlaceholder matches {{issuer ACCOUNT/CLUSTER}} in documents.
+var issuerPlaceholder = regexp.MustCompile(`\{\{\s*issuer\s+([^/\s}]+)/([^\s}]+)\s*\}\}`)
+
+// ResolveIssuers fills in what only the running server knows: the
+// issuer URL of each OIDC provider declared by cluster, and every
+// {{issuer ACCOUNT/CLUSTER}} placeholder in policy documents, which
+// becomes the issuer's host and path (the provider's name in ARNs and
+// condition keys). issuer returns a cluster's issuer URL; the account is
+// given by ID.
+func (w *World) ResolveIssuers(file string, issuer func(accountID, cluster string) (string, bool)) error {
+	byName := map[string]string{}
+	for _, a := range w.Accounts {
+		byName[a.Name], byName[a.ID] = a.ID, a.ID
+	}
+	lookup := func(line int, ref string) (string, error) {
+		acct, cluster, ok := strings.Cut(ref, "/")
+		id, known := byName[acct]
+		if !ok || !known {
+			return "", &Error{File: file, Line: line, Msg: fmt.Sprintf("cluster reference %q must be ACCOUNT/CLUSTER with an account of this file", ref)}
+		}
+		u, ok := issuer(id, cluster)
+		if !ok {
+			return "", &Error{File: file, Line: line, Msg: fmt.Sprintf("no cluster %q in account %s", cluster, acct)}
+		}
+		return u, nil
+	}
+	expand := func(line int, doc *string) error {
+		var firstErr error
+		*doc = issuerPlaceholder.ReplaceAllStringFunc(*doc, func(m string) string {
+			sub := issuerPlaceholder.FindStringSubmatch(m)
+			u, err := lookup(line, sub[1]+"/"+sub[2])
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				return m
+			}
+			_, hostPath, _ := strings.Cut(u, "://")
+			return hostPath
+		})
+		return firstErr
+	}
+	for i := range w.Accounts {
+		a := &w.Accounts[i]
+		for j := range a.OIDCProviders {
+			p := &a.OIDCProviders[j]
+			if p.Cluster != "" {
+				u, err := lookup(p.Line, p.Cluster)
+				if err != nil {
+					return err
+				}
+				p.URL = u
+			}
+		}
+		for j := range a.Policies {
+			if err := expand(a.Policies[j].Line, &a.Policies[j].Document); err != nil {
+				return err
+			}
+		}
+		for j := range a.Roles {
+			r := &a.Roles[j]
+			if err := expand(r.Line, &r.Trust); err != nil {
+				return err
+			}
+			for k := range r.Policies {
+				if err := expand(r.Line, &r.Policies[k].Document); err != nil {
+					return err
+				}
+			}
+		}
+		for j := range a.Users {
+			for k := range a.Users[j].Policies {
+				if err := expand(a.Users[j].Line, &a.Users[j].Policies[k].Document); err != nil {
+					return err
+				}
+			}
+		}
+		for j := range a.Groups {
+			for k := range a.Groups[j].Policies {
+				if err := expand(a.Groups[j].Line, &a.Groups[j].Policies[k].Document); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }

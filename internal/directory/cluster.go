@@ -1,0 +1,58 @@
+package directory
+
+import "time"
+
+// Cluster is a simulated EKS cluster: it belongs to an account and a
+// region and runs its own OIDC issuer, whose tokens pods present to
+// AssumeRoleWithWebIdentity (IRSA) and to EKS Pod Identity.
+type Cluster struct {
+	Name      string            `json:"name"`
+	AccountID string            `json:"accountId"`
+	Region    string            `json:"region"`
+	ARN       string            `json:"arn"`
+	Version   string            `json:"version"`
+	RoleARN   string            `json:"roleArn,omitempty"`
+	CreatedAt time.Time         `json:"createdAt"`
+	Tags      map[string]string `json:"tags,omitempty"`
+	// IssuerID names the cluster's issuer: the issuer URL is the server's
+	// public URL + "/_assumed/oidc/id/" + IssuerID, as an EKS issuer is
+	// https://oidc.eks.REGION.amazonaws.com/id/ID.
+	IssuerID string `json:"issuerId"`
+	// SealedSigningKeys is the issuer's key set, encrypted at rest.
+	SealedSigningKeys []byte `json:"sealedSigningKeys"`
+	// SigningKeys is the key set in plain form, present in memory only.
+	SigningKeys []byte `json:"-"`
+	// VPCConfig is the resourcesVpcConfig the cluster was created with,
+	// kept to echo it back.
+	VPCConfig *ClusterVPCConfig `json:"vpcConfig,omitempty"`
+}
+
+// ClusterVPCConfig is what CreateCluster's resourcesVpcConfig said.
+type ClusterVPCConfig struct {
+	SubnetIDs        []string `json:"subnetIds,omitempty"`
+	SecurityGroupIDs []string `json:"securityGroupIds,omitempty"`
+	PublicAccess     bool     `json:"publicAccess"`
+	PrivateAccess    bool     `json:"privateAccess"`
+}
+
+// ClusterKey is the key of a cluster in Snapshot.Clusters: clusters are
+// named per account and region.
+func ClusterKey(accountID, region, name string) string {
+	return accountID + "/" + region + "/" + name
+}
+
+// ClusterByIssuerID returns the cluster whose issuer has this ID.
+func (s *Snapshot) ClusterByIssuerID(id string) (*Cluster, bool) {
+	c, ok := s.clusterIssuers()[id]
+	return c, ok
+}
+
+func (s *Snapshot) clusterIssuers() map[string]*Cluster {
+	return s.Derived("cluster-issuers", func() any {
+		m := make(map[string]*Cluster, len(s.Clusters))
+		for _, c := range s.Clusters {
+			m[c.IssuerID] = c
+		}
+		return m
+	}).(map[string]*Cluster)
+}

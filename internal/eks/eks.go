@@ -1,0 +1,367 @@
+// Package eks is the subset of the EKS API that `assumed` simulates:
+// clusters (CreateCluster, DescribeCluster, ListClusters, DeleteCluster),
+// each with its own OIDC issuer whose service-account tokens pods present
+// to AssumeRoleWithWebIdentity (IRSA). The issuer's signing keys are kept
+// in the store, sealed, and rotate with the old key published until the
+// tokens it signed have expired.
+package eks
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sdk "github.com/aws/aws-sdk-go-v2/service/eks"
+	"github.com/aws/aws-sdk-go-v2/service/eks/types"
+
+	"github.com/assumed-dev/assumed/internal/authz"
+	"github.com/assumed-dev/assumed/internal/creds"
+	"github.com/assumed-dev/assumed/internal/directory"
+	"github.com/assumed-dev/assumed/internal/oidc"
+	"github.com/assumed-dev/assumed/internal/store"
+	"github.com/assumed-dev/assumed/policy"
+)
+
+// Record kinds in the store.
+const kindCluster = "eks-cluster"
+
+// Limits and defaults.
+const (
+	defaultVersion     = "1.33"
+	maxClustersPerAcct = 100
+	// MaxTokenLifetime is the longest a service-account token may live;
+	// a retired signing key stays published this long.
+	MaxTokenLifetime = 48 * time.Hour
+	// DefaultTokenLifetime is a projected token's lifetime when the
+	// request names none (EKS's IRSA webhook asks for 24 h).
+	DefaultTokenLifetime = 24 * time.Hour
+	// MinTokenLifetime is Kubernetes' minimum (expirationSeconds ≥ 600).
+	MinTokenLifetime = 10 * time.Minute
+	// IssuerPathPrefix is where the built-in issuers live on the server.
+	IssuerPathPrefix = "/_assumed/oidc/id/"
+)
+
+var clusterNamePattern = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9\-_]*$`)
+
+// Service is the EKS service.
+type Service struct {
+	w         *directory.Writer
+	sealer    *creds.Sealer
+	log       *slog.Logger
+	now       func() time.Time
+	publicURL atomic.Pointer[string]
+}
+
+// New returns the service writing through w and sealing signing keys
+// with sealer.
+func New(w *directory.Writer, sealer *creds.Sealer, log *slog.Logger) *Service {
+	s := &Service{w: w, sealer: sealer, log: log, now: time.Now}
+	s.SetPublicURL("http://127.0.0.1:4599")
+	return s
+}
+
+// SetPublicURL sets the URL clients reach the server at; issuer URLs are
+// built from it.
+func (s *Service) SetPublicURL(u string) {
+	u = strings.TrimRight(u, "/")
+	s.publicURL.Store(&u)
+}
+
+// PublicURL is the URL issuer URLs are built from.
+func (s *Service) PublicURL() string { return *s.publicURL.Load() }
+
+// IssuerURL is a cluster's OIDC issuer URL.
+func (s *Service) IssuerURL(c *directory.Cluster) string {
+	return s.PublicURL() + IssuerPathPrefix + c.IssuerID
+}
+
+// IsOwnIssuer reports whether a URL (with or without its scheme) is the
+// URL of an issuer this server runs or would run.
+func (s *Service) IsOwnIssuer(u string) bool {
+	pub := s.PublicURL()
+	if !strings.Contains(u, "://") {
+		_, pub, _ = strings.Cut(pub, "://")
+	}
+	return strings.HasPrefix(u, pub+IssuerPathPrefix)
+}
+
+// Decoders are the record decoders of the service's state, for loading
+// the directory at start.
+func Decoders(sealer *creds.Sealer) map[string]directory.RecordDecoder {
+	return map[string]directory.RecordDecoder{
+		kindCluster: func(r store.Record, snap *directory.Snapshot) error {
+			var c directory.Cluster
+			if err := json.Unmarshal(r.Data, &c); err != nil {
+				return fmt.Errorf("decode cluster %s: %w", r.ID, err)
+			}
+			keys, err := sealer.Open(c.SealedSigningKeys, c.ARN)
+			if err != nil {
+				return fmt.Errorf("unseal the signing keys of cluster %s (is this the data dir's own master key?): %w", c.ARN, err)
+			}
+			c.SigningKeys = keys
+			snap.Clusters[r.ID] = &c
+			return nil
+		},
+	}
+}
+
+// Error is an EKS error: AWS's code, HTTP status and message.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+	// ClusterName is echoed in the error body, as EKS does.
+	ClusterName string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+func invalidParameter(format string, args ...any) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "InvalidParameterException", Message: fmt.Sprintf(format, args...)}
+}
+
+func clusterNotFound(name string) *Error {
+	return &Error{Status: http.StatusNotFound, Code: "ResourceNotFoundException", Message: "No cluster found for name: " + name + ".", ClusterName: name}
+}
+
+// authorize checks one EKS (or IAM) action on a resource.
+func authorize(snap *directory.Snapshot, caller *directory.Caller, action, resource string, ctx *policy.Context) error {
+	err := authz.Authorize(snap, authz.Request{Caller: caller, Action: action, Resource: resource, Context: ctx})
+	if d, ok := err.(*authz.Denied); ok {
+		return &Error{Status: http.StatusForbidden, Code: "AccessDeniedException", Message: d.Message}
+	}
+	return err
+}
+
+func region(caller *directory.Caller) string {
+	if caller.Region == "" {
+		return "us-east-1"
+	}
+	return caller.Region
+}
+
+func clusterARN(region, account, name string) string {
+	return "arn:aws:eks:" + region + ":" + account + ":cluster/" + name
+}
+
+func checkClusterName(name string) error {
+	if len(name) < 1 || len(name) > 100 || !clusterNamePattern.MatchString(name) {
+		return invalidParameter("The cluster name %q is invalid: it must be 1-100 characters, start with a letter or digit, and contain only letters, digits, hyphens and underscores.", name)
+	}
+	return nil
+}
+
+// CreateCluster creates a cluster with a new OIDC issuer. Creating one
+// needs eks:CreateCluster on the cluster and iam:PassRole on its role, as
+// in AWS; the simulated cluster is ACTIVE at once.
+func (s *Service) CreateCluster(ctx context.Context, caller *directory.Caller, in *sdk.CreateClusterInput) (*sdk.CreateClusterOutput, error) {
+	name := aws.ToString(in.Name)
+	if err := checkClusterName(name); err != nil {
+		return nil, err
+	}
+	if in.RoleArn == nil || !strings.HasPrefix(*in.RoleArn, "arn:aws:iam::") || !strings.Contains(*in.RoleArn, ":role/") {
+		return nil, invalidParameter("roleArn must be the ARN of an IAM role.")
+	}
+	reg := region(caller)
+	a := clusterARN(reg, caller.AccountID, name)
+	snap := s.w.Directory().Snapshot()
+	reqCtx := policy.NewContext()
+	for k, v := range in.Tags {
+		reqCtx.Set("aws:RequestTag/"+k, v)
+	}
+	if len(in.Tags) > 0 {
+		keys := make([]string, 0, len(in.Tags))
+		for k := range in.Tags {
+			keys = append(keys, k)
+		}
+		reqCtx.SetMulti("aws:TagKeys", keys...)
+	}
+	if err := authorize(snap, caller, "eks:CreateCluster", a, reqCtx); err != nil {
+		return nil, err
+	}
+	if err := authorize(snap, caller, "iam:PassRole", *in.RoleArn, nil); err != nil {
+		return nil, err
+	}
+	c := &directory.Cluster{Name: name, AccountID: caller.AccountID, Region: reg, ARN: a, Version: aws.ToString(in.Version), RoleARN: *in.RoleArn, Tags: in.Tags}
+	if c.Version == "" {
+		c.Version = defaultVersion
+	}
+	if v := in.ResourcesVpcConfig; v != nil {
+		c.VPCConfig = &directory.ClusterVPCConfig{SubnetIDs: v.SubnetIds, SecurityGroupIDs: v.SecurityGroupIds, PublicAccess: v.EndpointPublicAccess == nil || *v.EndpointPublicAccess, PrivateAccess: aws.ToBool(v.EndpointPrivateAccess)}
+	}
+	if err := s.create(ctx, c); err != nil {
+		return nil, err
+	}
+	return &sdk.CreateClusterOutput{Cluster: s.describe(s.w.Directory().Snapshot().Clusters[directory.ClusterKey(c.AccountID, c.Region, c.Name)])}, nil
+}
+
+// create stores a new cluster with a new issuer and signing key.
+func (s *Service) create(ctx context.Context, c *directory.Cluster) error {
+	now := s.now().UTC().Truncate(time.Second)
+	ks, err := oidc.NewKeySet(now)
+	if err != nil {
+		return fmt.Errorf("cluster %s: %w", c.Name, err)
+	}
+	id := make([]byte, 16)
+	if _, err := rand.Read(id); err != nil {
+		return fmt.Errorf("cluster %s: issuer ID: %w", c.Name, err)
+	}
+	c.IssuerID = strings.ToUpper(hex.EncodeToString(id))
+	c.CreatedAt = now
+	if err := s.setKeys(c, ks); err != nil {
+		return err
+	}
+	key := directory.ClusterKey(c.AccountID, c.Region, c.Name)
+	return s.w.Update(ctx, func(t *directory.Txn) error {
+		if _, ok := t.Snap.Clusters[key]; ok {
+			return &Error{Status: http.StatusConflict, Code: "ResourceInUseException", Message: "Cluster already exists with name: " + c.Name, ClusterName: c.Name}
+		}
+		n := 0
+		for _, o := range t.Snap.Clusters {
+			if o.AccountID == c.AccountID && o.Region == c.Region {
+				n++
+			}
+		}
+		if n >= maxClustersPerAcct {
+			return &Error{Status: http.StatusBadRequest, Code: "ResourceLimitExceededException", Message: fmt.Sprintf("Account %s has reached its limit of %d clusters in %s.", c.AccountID, maxClustersPerAcct, c.Region), ClusterName: c.Name}
+		}
+		t.Snap.Clusters[key] = c
+		return t.Put(kindCluster, c.AccountID, key, c)
+	})
+}
+
+// setKeys seals a key set into the cluster (which must not be published
+// yet).
+func (s *Service) setKeys(c *directory.Cluster, ks *oidc.KeySet) error {
+	plain, err := ks.MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("cluster %s: encode signing keys: %w", c.Name, err)
+	}
+	sealed, err := s.sealer.Seal(plain, c.ARN)
+	if err != nil {
+		return fmt.Errorf("cluster %s: seal signing keys: %w", c.Name, err)
+	}
+	c.SigningKeys, c.SealedSigningKeys = plain, sealed
+	return nil
+}
+
+// describe is the cluster as EKS describes it.
+func (s *Service) describe(c *directory.Cluster) *types.Cluster {
+	out := &types.Cluster{
+		Name: aws.String(c.Name), Arn: aws.String(c.ARN), CreatedAt: aws.Time(c.CreatedAt),
+		Version: aws.String(c.Version), Status: types.ClusterStatusActive, PlatformVersion: aws.String("eks.1"),
+		Identity: &types.Identity{Oidc: &types.OIDC{Issuer: aws.String(s.IssuerURL(c))}},
+		Tags:     c.Tags,
+	}
+	if c.RoleARN != "" {
+		out.RoleArn = aws.String(c.RoleARN)
+	}
+	if v := c.VPCConfig; v != nil {
+		out.ResourcesVpcConfig = &types.VpcConfigResponse{SubnetIds: v.SubnetIDs, SecurityGroupIds: v.SecurityGroupIDs, EndpointPublicAccess: v.PublicAccess, EndpointPrivateAccess: v.PrivateAccess}
+	}
+	if out.Tags == nil {
+		out.Tags = map[string]string{}
+	}
+	return out
+}
+
+// lookup finds the caller's cluster in the caller's region.
+func (s *Service) lookup(snap *directory.Snapshot, caller *directory.Caller, name string) (*directory.Cluster, error) {
+	if name == "" {
+		return nil, invalidParameter("The cluster name must not be empty.")
+	}
+	c, ok := snap.Clusters[directory.ClusterKey(caller.AccountID, region(caller), name)]
+	if !ok {
+		return nil, clusterNotFound(name)
+	}
+	return c, nil
+}
+
+// DescribeCluster describes a cluster, its OIDC issuer included.
+func (s *Service) DescribeCluster(_ context.Context, caller *directory.Caller, in *sdk.DescribeClusterInput) (*sdk.DescribeClusterOutput, error) {
+	name := aws.ToString(in.Name)
+	snap := s.w.Directory().Snapshot()
+	if err := authorize(snap, caller, "eks:DescribeCluster", clusterARN(region(caller), caller.AccountID, name), nil); err != nil {
+		return nil, err
+	}
+	c, err := s.lookup(snap, caller, name)
+	if err != nil {
+		return nil, err
+	}
+	return &sdk.DescribeClusterOutput{Cluster: s.describe(c)}, nil
+}
+
+// ListClusters lists the caller's clusters in the region, by name.
+func (s *Service) ListClusters(_ context.Context, caller *directory.Caller, in *sdk.ListClustersInput) (*sdk.ListClustersOutput, error) {
+	snap := s.w.Directory().Snapshot()
+	reg := region(caller)
+	if err := authorize(snap, caller, "eks:ListClusters", "arn:aws:eks:"+reg+":"+caller.AccountID+":cluster/*", nil); err != nil {
+		return nil, err
+	}
+	max := int(aws.ToInt32(in.MaxResults))
+	if in.MaxResults != nil && (max < 1 || max > 100) {
+		return nil, invalidParameter("maxResults must be between 1 and 100.")
+	}
+	if max == 0 {
+		max = 100
+	}
+	var names []string
+	for _, c := range snap.Clusters {
+		if c.AccountID == caller.AccountID && c.Region == reg {
+			names = append(names, c.Name)
+		}
+	}
+	sort.Strings(names)
+	start := 0
+	if tok := aws.ToString(in.NextToken); tok != "" {
+		start = sort.SearchStrings(names, tok)
+		if start == len(names) || names[start] != tok {
+			return nil, invalidParameter("The nextToken is not valid.")
+		}
+	}
+	out := &sdk.ListClustersOutput{Clusters: []string{}}
+	end := min(start+max, len(names))
+	out.Clusters = append(out.Clusters, names[start:end]...)
+	if end < len(names) {
+		out.NextToken = aws.String(names[end])
+	}
+	return out, nil
+}
+
+// DeleteCluster deletes a cluster and its issuer: tokens it signed no
+// longer verify.
+func (s *Service) DeleteCluster(ctx context.Context, caller *directory.Caller, in *sdk.DeleteClusterInput) (*sdk.DeleteClusterOutput, error) {
+	name := aws.ToString(in.Name)
+	snap := s.w.Directory().Snapshot()
+	if err := authorize(snap, caller, "eks:DeleteCluster", clusterARN(region(caller), caller.AccountID, name), nil); err != nil {
+		return nil, err
+	}
+	var deleted *directory.Cluster
+	err := s.w.Update(ctx, func(t *directory.Txn) error {
+		c, err := s.lookup(t.Snap, caller, name)
+		if err != nil {
+			return err
+		}
+		key := directory.ClusterKey(c.AccountID, c.Region, c.Name)
+		delete(t.Snap.Clusters, key)
+		t.Del(kindCluster, c.AccountID, key)
+		deleted = c
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := s.describe(deleted)
+	out.Status = types.ClusterStatusDeleting
+	return &sdk.DeleteClusterOutput{Cluster: out}, nil
+}

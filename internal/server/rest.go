@@ -1,0 +1,191 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/assumed-dev/assumed/internal/directory"
+	"github.com/assumed-dev/assumed/internal/eks"
+	"github.com/assumed-dev/assumed/internal/server/restjson"
+)
+
+// restRoute is one operation of a REST-JSON service: an HTTP method and a
+// path template whose {placeholders} (and listed query parameters) bind
+// to fields of the operation's SDK input.
+type restRoute struct {
+	method string
+	path   []string // segments; "{x}" binds a placeholder
+	op     string   // the service method
+	bind   map[string]string
+	status int // success status
+}
+
+// restService is a service spoken over REST-JSON.
+type restService struct {
+	impl   any
+	sdkPkg string // import path of the SDK types of its operations ("" for hand-made ones)
+	routes []restRoute
+}
+
+func route(method, path, op string, status int, bind map[string]string) restRoute {
+	return restRoute{method: method, path: strings.Split(strings.Trim(path, "/"), "/"), op: op, bind: bind, status: status}
+}
+
+// eksRoutes are the EKS operations `assumed` serves, with the token and
+// key-rotation endpoints of the simulated clusters' issuers.
+func eksRoutes() []restRoute {
+	name := map[string]string{"{name}": "Name"}
+	return []restRoute{
+		route("POST", "/clusters", "CreateCluster", http.StatusOK, nil),
+		route("GET", "/clusters", "ListClusters", http.StatusOK, map[string]string{"maxResults": "MaxResults", "nextToken": "NextToken"}),
+		route("GET", "/clusters/{name}", "DescribeCluster", http.StatusOK, name),
+		route("DELETE", "/clusters/{name}", "DeleteCluster", http.StatusOK, name),
+		route("POST", "/_assumed/clusters/{name}/token", "token", http.StatusOK, nil),
+		route("POST", "/_assumed/clusters/{name}/rotate-signing-key", "rotate", http.StatusOK, nil),
+	}
+}
+
+// match finds the route of a request and its placeholder values.
+func (svc *restService) match(r *http.Request) (*restRoute, map[string]string, bool) {
+	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	pathMatched := false
+	for i := range svc.routes {
+		rt := &svc.routes[i]
+		if len(rt.path) != len(segs) {
+			continue
+		}
+		params := map[string]string{}
+		ok := true
+		for j, p := range rt.path {
+			if strings.HasPrefix(p, "{") {
+				if segs[j] == "" {
+					ok = false
+					break
+				}
+				params[p] = segs[j]
+			} else if p != segs[j] {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		pathMatched = true
+		if rt.method == r.Method {
+			return rt, params, true
+		}
+	}
+	return nil, nil, pathMatched
+}
+
+// restCall decodes a REST-JSON request into the operation's SDK input,
+// calls the operation and returns its output and success status.
+func (s *Server) restCall(r *http.Request, svc *restService, caller *directory.Caller, body []byte) (string, any, int, error) {
+	rt, params, found := svc.match(r)
+	if rt == nil {
+		if found {
+			return "", nil, 0, &apiError{Status: http.StatusMethodNotAllowed, Code: "InvalidRequestException", Message: fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path), Sender: true}
+		}
+		return "", nil, 0, &apiError{Status: http.StatusNotFound, Code: "UnknownOperationException", Message: fmt.Sprintf("No operation at %s %s", r.Method, r.URL.Path), Sender: true}
+	}
+	switch rt.op {
+	case "token":
+		var in eks.TokenRequest
+		if err := decodeStrict(body, &in); err != nil {
+			return rt.op, nil, 0, err
+		}
+		out, err := s.eks.CreateToken(r.Context(), caller, params["{name}"], &in)
+		if err != nil {
+			return rt.op, nil, 0, err
+		}
+		return rt.op, plainJSON{out}, rt.status, nil
+	case "rotate":
+		kid, err := s.eks.RotateSigningKeys(r.Context(), caller, params["{name}"])
+		if err != nil {
+			return rt.op, nil, 0, err
+		}
+		return rt.op, plainJSON{map[string]string{"keyId": kid}}, rt.status, nil
+	}
+	m := reflect.ValueOf(svc.impl).MethodByName(rt.op)
+	if !m.IsValid() || !isOperation(m.Type(), svc.sdkPkg, rt.op) {
+		return rt.op, nil, 0, fmt.Errorf("route %s has no operation method", rt.op)
+	}
+	in := reflect.New(m.Type().In(2).Elem())
+	if err := restjson.Decode(body, in.Interface()); err != nil {
+		return rt.op, nil, 0, err
+	}
+	q := r.URL.Query()
+	for key, field := range rt.bind {
+		v, ok := params[key]
+		if !ok {
+			if !q.Has(key) {
+				continue
+			}
+			v = q.Get(key)
+		}
+		if err := restjson.SetField(in.Interface(), field, v); err != nil {
+			return rt.op, nil, 0, err
+		}
+	}
+	res := m.Call([]reflect.Value{reflect.ValueOf(r.Context()), reflect.ValueOf(caller), in})
+	if err, _ := res[1].Interface().(error); err != nil {
+		return rt.op, nil, 0, err
+	}
+	return rt.op, res[0].Interface(), rt.status, nil
+}
+
+// plainJSON is the answer of one of assumed's own endpoints, written with
+// encoding/json rather than the AWS codec.
+type plainJSON struct{ v any }
+
+// writeREST writes a REST-JSON answer.
+func writeREST(w http.ResponseWriter, status int, out any) error {
+	if p, ok := out.(plainJSON); ok {
+		b, err := json.Marshal(p.v)
+		if err != nil {
+			return fmt.Errorf("encode answer: %w", err)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, err = w.Write(b)
+		return err
+	}
+	return restjson.Encode(w, status, out)
+}
+
+// decodeStrict decodes a JSON body of one of assumed's own endpoints,
+// refusing unknown fields.
+func decodeStrict(body []byte, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return &apiError{Status: http.StatusBadRequest, Code: "InvalidRequestException", Message: "The request body is not valid: " + err.Error(), Sender: true}
+	}
+	return nil
+}
+
+// writeRESTError writes an AWS REST-JSON error: the code in
+// X-Amzn-ErrorType, {"message": …} in the body.
+func writeRESTError(w http.ResponseWriter, err error, ae *apiError) {
+	var extra map[string]string
+	var ee *eks.Error
+	if errors.As(err, &ee) && ee.ClusterName != "" {
+		extra = map[string]string{"clusterName": ee.ClusterName}
+	}
+	code := ae.Code
+	// JSON protocols name the authentication failures differently.
+	switch code {
+	case "InvalidClientTokenId":
+		code = "UnrecognizedClientException"
+	case "SignatureDoesNotMatch":
+		code = "InvalidSignatureException"
+	case "ExpiredToken":
+		code = "ExpiredTokenException"
+	}
+	restjson.WriteError(w, ae.Status, code, ae.Message, extra)
+}
