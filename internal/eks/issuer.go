@@ -86,12 +86,26 @@ func (s *Service) LocalKeys(issuer string) (jose.JSONWebKeySet, bool) {
 	if !ok {
 		return jose.JSONWebKeySet{}, false
 	}
-	ks, err := keySet(snap, c)
-	if err != nil {
-		s.log.Error("cluster signing keys unreadable", "cluster", c.ARN, "err", err)
+	keys, ok := jwks(snap, c)
+	if !ok {
+		s.log.Error("cluster signing keys unreadable", "cluster", c.ARN)
 		return jose.JSONWebKeySet{}, true // ours, but nothing verifies
 	}
-	return ks.JWKS(), true
+	return keys, true
+}
+
+// jwks returns a cluster's public keys, built once per snapshot: the
+// verifier asks for them on every token.
+func jwks(snap *directory.Snapshot, c *directory.Cluster) (jose.JSONWebKeySet, bool) {
+	v := snap.Derived("cluster-jwks:"+c.ARN+"/"+c.IssuerID, func() any {
+		ks, err := keySet(snap, c)
+		if err != nil {
+			return nil
+		}
+		return ks.JWKS()
+	})
+	keys, ok := v.(jose.JSONWebKeySet)
+	return keys, ok
 }
 
 // Discovery returns the OpenID discovery document of the issuer with
@@ -112,12 +126,11 @@ func (s *Service) JWKS(issuerID string) (jose.JSONWebKeySet, bool) {
 	if !ok {
 		return jose.JSONWebKeySet{}, false
 	}
-	ks, err := keySet(snap, c)
-	if err != nil {
-		s.log.Error("cluster signing keys unreadable", "cluster", c.ARN, "err", err)
-		return jose.JSONWebKeySet{}, false
+	keys, ok := jwks(snap, c)
+	if !ok {
+		s.log.Error("cluster signing keys unreadable", "cluster", c.ARN)
 	}
-	return ks.JWKS(), true
+	return keys, ok
 }
 
 // CreateToken signs a service-account token of the cluster's issuer. It

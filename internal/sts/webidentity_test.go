@@ -29,6 +29,7 @@ import (
 	"github.com/assumed-dev/assumed/internal/awsclient"
 	"github.com/assumed-dev/assumed/internal/eks"
 	"github.com/assumed-dev/assumed/internal/testenv"
+	"github.com/assumed-dev/assumed/internal/world"
 )
 
 // wiToken asks the server for a service-account token of an account's
@@ -501,5 +502,24 @@ func TestPlainHTTPIssuerRefusedByDefault(t *testing.T) {
 	_, err := env.RootIAM(testenv.AccountB).CreateOpenIDConnectProvider(context.Background(), &iam.CreateOpenIDConnectProviderInput{Url: aws.String(is.srv.URL), ClientIDList: []string{"sts.amazonaws.com"}})
 	if testenv.ErrorCode(err) != "InvalidInput" {
 		t.Errorf("want InvalidInput for an http issuer, got %v", err)
+	}
+}
+
+// Tokens of assumed's own issuers are verified with the keys in memory:
+// with a public URL whose host does not even resolve, they still verify,
+// so no network round trip happens.
+func TestOwnIssuerVerifiedWithoutNetwork(t *testing.T) {
+	w, err := world.Parse("world.yaml", []byte(seed003))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := testenv.StartWith(t, testenv.Options{World: w, PublicURL: "https://issuer.invalid"})
+	token := wiToken(t, env, testenv.AccountA, "src", "team", "worker")
+	out, err := wiAssume(env, "arn:aws:iam::222222222222:role/target-role", token)
+	if err != nil {
+		t.Fatalf("AssumeRoleWithWebIdentity: %v", err)
+	}
+	if got := aws.ToString(out.Provider); !strings.HasPrefix(got, "arn:aws:iam::222222222222:oidc-provider/issuer.invalid/_assumed/oidc/id/") {
+		t.Errorf("Provider = %q", got)
 	}
 }

@@ -51,6 +51,9 @@ type Options struct {
 	// OIDCAllowHTTP accepts http:// web-identity issuers (serve
 	// --oidc-allow-http).
 	OIDCAllowHTTP bool
+	// PublicURL is the URL cluster issuers are built from (serve
+	// --public-url); empty means the listener's http URL.
+	PublicURL string
 }
 
 // StartWith runs a server with the given options until the test ends.
@@ -83,7 +86,7 @@ func (e *Env) start() {
 		listen = "127.0.0.1:0"
 	}
 	go func() {
-		done <- app.Run(ctx, app.Options{Listen: listen, DataDir: e.DataDir, World: e.world, OIDCAllowHTTP: e.opts.OIDCAllowHTTP, Ready: func(a string) { ready <- a }}, e.logs)
+		done <- app.Run(ctx, app.Options{Listen: listen, DataDir: e.DataDir, World: e.world, OIDCAllowHTTP: e.opts.OIDCAllowHTTP, PublicURL: e.opts.PublicURL, Ready: func(a string) { ready <- a }}, e.logs)
 	}()
 	select {
 	case addr := <-ready:
