@@ -39,6 +39,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -72,6 +73,9 @@ type options struct {
 	sessionNamePrefix string
 	region            string
 	outJSON           string
+	// webIdentityToken, when set, makes every call an unsigned
+	// AssumeRoleWithWebIdentity with this token instead of AssumeRole.
+	webIdentityToken string
 }
 
 func main() {
@@ -142,8 +146,16 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.sessionNamePrefix, "session-name-prefix", "load", "prefix of the RoleSessionName; a sequence number is appended")
 	fs.StringVar(&o.region, "region", "us-east-1", "signing region")
 	fs.StringVar(&o.outJSON, "out-json", "", "also write the results as JSON to this file")
+	tokenFile := fs.String("web-identity-token-file", "", "call AssumeRoleWithWebIdentity (unsigned) with the token in this file instead of AssumeRole")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if *tokenFile != "" {
+		b, err := os.ReadFile(*tokenFile)
+		if err != nil {
+			return o, fmt.Errorf("--web-identity-token-file: %w", err)
+		}
+		o.webIdentityToken = strings.TrimSpace(string(b))
 	}
 	switch {
 	case fs.NArg() > 0:
@@ -156,8 +168,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("--warmup must not be negative")
 	case o.duration <= 0:
 		return o, errors.New("--duration must be positive")
-	case o.accessKey == "" || o.secretKey == "":
-		return o, errors.New("--access-key and --secret-key are required")
+	case o.webIdentityToken == "" && (o.accessKey == "" || o.secretKey == ""):
+		return o, errors.New("--access-key and --secret-key are required (or --web-identity-token-file)")
 	case o.roleARN == "":
 		return o, errors.New("--role-arn is required")
 	case !validPrefix.MatchString(o.sessionNamePrefix):
@@ -222,10 +234,14 @@ func newClient(opt options) *sts.Client {
 		t.Proxy = nil
 		t.DialContext = loopbackDialer.DialContext
 	})
+	var creds aws.CredentialsProvider = credentials.NewStaticCredentialsProvider(opt.accessKey, opt.secretKey, opt.sessionToken)
+	if opt.webIdentityToken != "" {
+		creds = aws.AnonymousCredentials{}
+	}
 	return sts.New(sts.Options{
 		Region:       opt.region,
 		BaseEndpoint: aws.String(opt.endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider(opt.accessKey, opt.secretKey, opt.sessionToken),
+		Credentials:  creds,
 		HTTPClient:   httpClient,
 		Retryer:      aws.NopRetryer{},
 	})
@@ -288,13 +304,9 @@ func runPhase(ctx context.Context, clients []*sts.Client, opt options, names *se
 		w.errors = map[string]int{}
 		wg.Go(func() {
 			for ctx.Err() == nil && time.Now().Before(deadline) && claimed.Add(1) <= int64(n) {
-				in := &sts.AssumeRoleInput{RoleArn: aws.String(opt.roleARN), RoleSessionName: aws.String(names.next())}
-				if opt.externalID != "" {
-					in.ExternalId = aws.String(opt.externalID)
-				}
 				rctx, cancel := context.WithTimeout(ctx, requestTimeout)
 				t0 := time.Now()
-				_, err := c.AssumeRole(rctx, in)
+				err := call(rctx, c, opt, names.next())
 				d := time.Since(t0)
 				cancel()
 				switch {
@@ -339,6 +351,21 @@ func runPhase(ctx context.Context, clients []*sts.Client, opt options, names *se
 		r.Max = ms(all[len(all)-1])
 	}
 	return r
+}
+
+// call makes one request: AssumeRole, or AssumeRoleWithWebIdentity when
+// a token is given.
+func call(ctx context.Context, c *sts.Client, opt options, sessionName string) error {
+	if opt.webIdentityToken != "" {
+		_, err := c.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(opt.roleARN), RoleSessionName: aws.String(sessionName), WebIdentityToken: aws.String(opt.webIdentityToken)})
+		return err
+	}
+	in := &sts.AssumeRoleInput{RoleArn: aws.String(opt.roleARN), RoleSessionName: aws.String(sessionName)}
+	if opt.externalID != "" {
+		in.ExternalId = aws.String(opt.externalID)
+	}
+	_, err := c.AssumeRole(ctx, in)
+	return err
 }
 
 // errorCode names a failure: the AWS error code, or the HTTP status when
