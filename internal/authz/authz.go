@@ -342,10 +342,12 @@ func explicitDeny(req Request, kind string, trace []policy.StatementTrace) *Deni
 //   - iam:CreateRole, iam:CreateUser, iam:CreateGroup: the new entity's ARN;
 //   - other IAM actions on a role, user or group: "role NAME", "user NAME", …;
 //   - iam:CreatePolicy: "policy NAME"; other policy actions: "policy ARN";
-//   - anything else (sts:AssumeRole included): the ARN.
+//   - anything else (sts:AssumeRole and iam:PassRole included): the ARN.
 func resourceText(action, resource string) string {
 	a, err := arn.Parse(resource)
-	if err != nil || a.Service != "iam" || !strings.HasPrefix(action, "iam:") {
+	// iam:PassRole is checked by the service the role is passed to, and
+	// its denials name the role's ARN.
+	if err != nil || a.Service != "iam" || !strings.HasPrefix(action, "iam:") || action == "iam:PassRole" {
 		return resource
 	}
 	typ := a.ResourceType()

@@ -154,12 +154,16 @@ func (s *Service) CreateToken(_ context.Context, caller *directory.Caller, clust
 	if in.PodName != "" && (len(in.PodName) > 253 || !dns1123Subdomain.MatchString(in.PodName)) {
 		return nil, invalidParameter("podName %q is not a valid Kubernetes pod name.", in.PodName)
 	}
+	if in.NodeName != "" && (len(in.NodeName) > 253 || !dns1123Subdomain.MatchString(in.NodeName)) {
+		return nil, invalidParameter("nodeName %q is not a valid Kubernetes node name.", in.NodeName)
+	}
 	lifetime := DefaultTokenLifetime
 	if in.ExpirationSeconds != 0 {
-		lifetime = time.Duration(in.ExpirationSeconds) * time.Second
-		if lifetime < MinTokenLifetime || lifetime > MaxTokenLifetime {
+		// Compare seconds before converting: a huge value would overflow.
+		if in.ExpirationSeconds < int64(MinTokenLifetime.Seconds()) || in.ExpirationSeconds > int64(MaxTokenLifetime.Seconds()) {
 			return nil, invalidParameter("expirationSeconds must be between %d and %d.", int(MinTokenLifetime.Seconds()), int(MaxTokenLifetime.Seconds()))
 		}
+		lifetime = time.Duration(in.ExpirationSeconds) * time.Second
 	}
 	auds := in.Audiences
 	if len(auds) == 0 {
