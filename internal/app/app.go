@@ -19,6 +19,7 @@ import (
 	"github.com/assumed-dev/assumed/internal/creds"
 	"github.com/assumed-dev/assumed/internal/directory"
 	"github.com/assumed-dev/assumed/internal/eks"
+	"github.com/assumed-dev/assumed/internal/eksauth"
 	"github.com/assumed-dev/assumed/internal/iam"
 	"github.com/assumed-dev/assumed/internal/oidc"
 	"github.com/assumed-dev/assumed/internal/server"
@@ -85,7 +86,9 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 		return err
 	}
 	stsSvc := sts.New(svc.Directory(), ring)
-	srv := server.New(log, svc, stsSvc, eksSvc)
+	// Pod tokens are verified with the clusters' keys in memory only.
+	eksAuthSvc := eksauth.New(svc.Directory(), stsSvc, oidc.NewVerifier(oidc.VerifierConfig{Local: eksSvc.LocalKeys}), eksSvc.IssuerURL)
+	srv := server.New(log, svc, stsSvc, eksSvc, eksAuthSvc)
 	if opt.Pprof {
 		srv.EnablePprof()
 	}

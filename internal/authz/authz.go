@@ -378,6 +378,18 @@ func resourceText(action, resource string) string {
 // perform sts:AssumeRoleWithWebIdentity") followed by which statement
 // decided, or that none allowed.
 func AssumeRoleWithWebIdentity(snap *directory.Snapshot, provider *policy.Principal, role *directory.Role, actions []string, ctx *policy.Context) error {
+	return trustOnly(snap, provider, role, actions, ctx, " with this token's claims")
+}
+
+// AssumeRoleAsService decides sts:AssumeRole (and sts:TagSession) for an
+// AWS service principal (pods.eks.amazonaws.com) assuming a role on a
+// workload's behalf: the role's trust policy alone decides.
+func AssumeRoleAsService(snap *directory.Snapshot, service *policy.Principal, role *directory.Role, actions []string, ctx *policy.Context) error {
+	return trustOnly(snap, service, role, actions, ctx, "")
+}
+
+// trustOnly evaluates each action against the role's trust policy alone.
+func trustOnly(snap *directory.Snapshot, provider *policy.Principal, role *directory.Role, actions []string, ctx *policy.Context, qualifier string) error {
 	roleAccount := accountOf(role.ARN)
 	_, trustPolicy := snap.EffectiveTrust(role)
 	trust := policy.NewSet(policy.Entry{ID: "trust policy of role " + role.ARN + " (account " + roleAccount + ")", Policy: trustPolicy})
@@ -413,7 +425,7 @@ func AssumeRoleWithWebIdentity(snap *directory.Snapshot, provider *policy.Princi
 				}
 			}
 			return &Denied{
-				Message:     fmt.Sprintf("Not authorized to perform %s: the trust policy of role %s in account %s does not allow %s with this token's claims%s", action, role.ARN, roleAccount, provider.ARN, why),
+				Message:     fmt.Sprintf("Not authorized to perform %s: the trust policy of role %s in account %s does not allow %s%s%s", action, role.ARN, roleAccount, provider.ARN, qualifier, why),
 				Explanation: trace,
 			}
 		}

@@ -56,3 +56,47 @@ func (s *Snapshot) clusterIssuers() map[string]*Cluster {
 		return m
 	}).(map[string]*Cluster)
 }
+
+// PodIdentityAssociation maps a cluster's service account to an IAM role
+// (and, optionally, a target role to chain into) for EKS Pod Identity.
+type PodIdentityAssociation struct {
+	ID             string `json:"id"`  // a-… (EKS's associationId)
+	ARN            string `json:"arn"` // arn:aws:eks:REGION:ACCT:podidentityassociation/CLUSTER/ID
+	AccountID      string `json:"accountId"`
+	Region         string `json:"region"`
+	ClusterName    string `json:"clusterName"`
+	Namespace      string `json:"namespace"`
+	ServiceAccount string `json:"serviceAccount"`
+	RoleARN        string `json:"roleArn"`
+	// TargetRoleARN, when set, is assumed with the association role's
+	// credentials, passing ExternalID; the pod gets the target's session.
+	TargetRoleARN string `json:"targetRoleArn,omitempty"`
+	ExternalID    string `json:"externalId,omitempty"`
+	// DisableSessionTags turns off the six session tags EKS adds.
+	DisableSessionTags bool `json:"disableSessionTags,omitempty"`
+	// Policy is a session policy narrowing the final session.
+	Policy             string            `json:"policy,omitempty"`
+	Tags               map[string]string `json:"tags,omitempty"`
+	ClientRequestToken string            `json:"clientRequestToken,omitempty"`
+	CreatedAt          time.Time         `json:"createdAt"`
+	ModifiedAt         time.Time         `json:"modifiedAt"`
+}
+
+// ClusterKey is the key of the association's cluster.
+func (a *PodIdentityAssociation) ClusterKey() string {
+	return ClusterKey(a.AccountID, a.Region, a.ClusterName)
+}
+
+// AssociationFor returns the association of a service account in a
+// cluster.
+func (s *Snapshot) AssociationFor(clusterKey, namespace, serviceAccount string) (*PodIdentityAssociation, bool) {
+	idx := s.Derived("pod-identity-index", func() any {
+		m := make(map[string]*PodIdentityAssociation, len(s.PodIdentityAssociations))
+		for _, a := range s.PodIdentityAssociations {
+			m[a.ClusterKey()+"\x00"+a.Namespace+"\x00"+a.ServiceAccount] = a
+		}
+		return m
+	}).(map[string]*PodIdentityAssociation)
+	a, ok := idx[clusterKey+"\x00"+namespace+"\x00"+serviceAccount]
+	return a, ok
+}

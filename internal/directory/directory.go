@@ -51,6 +51,9 @@ type Snapshot struct {
 	AWSPolicies func(arn string) (*ManagedPolicy, bool)
 	// Clusters are the simulated EKS clusters, by ClusterKey.
 	Clusters map[string]*Cluster
+	// PodIdentityAssociations are the clusters' EKS Pod Identity
+	// associations, by association ID.
+	PodIdentityAssociations map[string]*PodIdentityAssociation
 
 	// derived caches values computed from this snapshot (compiled policy
 	// sets per principal): the snapshot never changes, so neither do they.
@@ -74,13 +77,13 @@ func (s *Snapshot) Derived(key string, build func() any) any {
 
 // NewSnapshot returns an empty snapshot.
 func NewSnapshot() *Snapshot {
-	return &Snapshot{Accounts: map[string]*Account{}, AccessKeys: map[string]*AccessKey{}, IAM: map[string]*AccountIAM{}, Clusters: map[string]*Cluster{}}
+	return &Snapshot{Accounts: map[string]*Account{}, AccessKeys: map[string]*AccessKey{}, IAM: map[string]*AccountIAM{}, Clusters: map[string]*Cluster{}, PodIdentityAssociations: map[string]*PodIdentityAssociation{}}
 }
 
 // ShallowClone copies the top-level maps; writers then replace what they
 // change (copy on write).
 func (s *Snapshot) ShallowClone() *Snapshot {
-	return &Snapshot{Accounts: cloneMap(s.Accounts), AccessKeys: cloneMap(s.AccessKeys), IAM: cloneMap(s.IAM), AWSPolicies: s.AWSPolicies, Clusters: cloneMap(s.Clusters)}
+	return &Snapshot{Accounts: cloneMap(s.Accounts), AccessKeys: cloneMap(s.AccessKeys), IAM: cloneMap(s.IAM), AWSPolicies: s.AWSPolicies, Clusters: cloneMap(s.Clusters), PodIdentityAssociations: cloneMap(s.PodIdentityAssociations)}
 }
 
 // AccountIAM returns an account's IAM state (empty if it has none).

@@ -112,6 +112,7 @@ func Decoders(sealer *creds.Sealer) map[string]directory.RecordDecoder {
 			snap.Clusters[r.ID] = &c
 			return nil
 		},
+		kindAssociation: decodeAssociation,
 	}
 }
 
@@ -355,6 +356,13 @@ func (s *Service) DeleteCluster(ctx context.Context, caller *directory.Caller, i
 		key := directory.ClusterKey(c.AccountID, c.Region, c.Name)
 		delete(t.Snap.Clusters, key)
 		t.Del(kindCluster, c.AccountID, key)
+		// The cluster's pod identity associations go with it.
+		for id, a := range t.Snap.PodIdentityAssociations {
+			if a.ClusterKey() == key {
+				delete(t.Snap.PodIdentityAssociations, id)
+				t.Del(kindAssociation, a.AccountID, id)
+			}
+		}
 		deleted = c
 		return nil
 	})

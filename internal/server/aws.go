@@ -18,6 +18,7 @@ import (
 	"github.com/assumed-dev/assumed/internal/creds"
 	"github.com/assumed-dev/assumed/internal/directory"
 	"github.com/assumed-dev/assumed/internal/eks"
+	"github.com/assumed-dev/assumed/internal/eksauth"
 	"github.com/assumed-dev/assumed/internal/iam"
 	"github.com/assumed-dev/assumed/internal/server/query"
 	"github.com/assumed-dev/assumed/internal/server/restjson"
@@ -47,6 +48,7 @@ func toAPIError(err error) *apiError {
 	var se *sts.Error
 	var ee *eks.Error
 	var re *restjson.Error
+	var ae2 *eksauth.Error
 	switch {
 	case errors.As(err, &ae):
 		return ae
@@ -54,6 +56,8 @@ func toAPIError(err error) *apiError {
 		return &apiError{Status: ce.Status, Code: ce.Code, Message: ce.Message, Sender: true}
 	case errors.As(err, &ie):
 		return &apiError{Status: ie.Status, Code: ie.Code, Message: ie.Message, Sender: ie.Status < 500}
+	case errors.As(err, &ae2):
+		return &apiError{Status: ae2.Status, Code: ae2.Code, Message: ae2.Message, Sender: ae2.Status < 500}
 	case errors.As(err, &re):
 		return &apiError{Status: re.Status, Code: re.Code, Message: re.Message, Sender: true}
 	case errors.As(err, &ee):

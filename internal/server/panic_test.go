@@ -12,7 +12,7 @@ import (
 // TestPanicBecomesServiceFailure checks that a panic while serving is
 // answered with AWS's ServiceFailure, not a dropped connection.
 func TestPanicBecomesServiceFailure(t *testing.T) {
-	s := New(slog.New(slog.NewTextHandler(io.Discard, nil)), nil, nil, nil) // a nil IAM service panics on first use
+	s := New(slog.New(slog.NewTextHandler(io.Discard, nil)), nil, nil, nil, nil) // a nil IAM service panics on first use
 	srv := httptest.NewServer(s.http.Handler)
 	defer srv.Close()
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader("Action=ListRoles&Version=2010-05-08"))

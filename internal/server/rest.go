@@ -10,6 +10,7 @@ import (
 
 	"github.com/assumed-dev/assumed/internal/directory"
 	"github.com/assumed-dev/assumed/internal/eks"
+	"github.com/assumed-dev/assumed/internal/eksauth/wire"
 	"github.com/assumed-dev/assumed/internal/server/restjson"
 )
 
@@ -39,11 +40,17 @@ func route(method, path, op string, status int, bind map[string]string) restRout
 // key-rotation endpoints of the simulated clusters' issuers.
 func eksRoutes() []restRoute {
 	name := map[string]string{"{name}": "Name"}
+	assoc := map[string]string{"{name}": "ClusterName", "{id}": "AssociationId"}
 	return []restRoute{
 		route("POST", "/clusters", "CreateCluster", http.StatusOK, nil),
 		route("GET", "/clusters", "ListClusters", http.StatusOK, map[string]string{"maxResults": "MaxResults", "nextToken": "NextToken"}),
 		route("GET", "/clusters/{name}", "DescribeCluster", http.StatusOK, name),
 		route("DELETE", "/clusters/{name}", "DeleteCluster", http.StatusOK, name),
+		route("POST", "/clusters/{name}/pod-identity-associations", "CreatePodIdentityAssociation", http.StatusOK, assoc),
+		route("GET", "/clusters/{name}/pod-identity-associations", "ListPodIdentityAssociations", http.StatusOK, map[string]string{"{name}": "ClusterName", "namespace": "Namespace", "serviceAccount": "ServiceAccount", "maxResults": "MaxResults", "nextToken": "NextToken"}),
+		route("GET", "/clusters/{name}/pod-identity-associations/{id}", "DescribePodIdentityAssociation", http.StatusOK, assoc),
+		route("POST", "/clusters/{name}/pod-identity-associations/{id}", "UpdatePodIdentityAssociation", http.StatusOK, assoc),
+		route("DELETE", "/clusters/{name}/pod-identity-associations/{id}", "DeletePodIdentityAssociation", http.StatusOK, assoc),
 		route("POST", "/_assumed/clusters/{name}/token", "token", http.StatusOK, nil),
 		route("POST", "/_assumed/clusters/{name}/rotate-signing-key", "rotate", http.StatusOK, nil),
 	}
@@ -104,6 +111,16 @@ func (s *Server) restCall(r *http.Request, svc *restService, caller *directory.C
 			return rt.op, nil, 0, err
 		}
 		return rt.op, plainJSON{out}, rt.status, nil
+	case "assumeRoleForPodIdentity":
+		var in wire.AssumeRoleForPodIdentityInput
+		if err := json.Unmarshal(body, &in); err != nil {
+			return rt.op, nil, 0, &apiError{Status: http.StatusBadRequest, Code: wire.InvalidRequestException, Message: "The request body is not valid JSON: " + err.Error(), Sender: true}
+		}
+		out, err := s.eksAuth.AssumeRoleForPodIdentity(r.Context(), caller, params["{clusterName}"], &in)
+		if err != nil {
+			return "AssumeRoleForPodIdentity", nil, 0, err
+		}
+		return "AssumeRoleForPodIdentity", plainJSON{out}, rt.status, nil
 	case "rotate":
 		kid, err := s.eks.RotateSigningKeys(r.Context(), caller, params["{name}"])
 		if err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/assumed-dev/assumed/internal/eks"
+	"github.com/assumed-dev/assumed/internal/eksauth"
 	"github.com/assumed-dev/assumed/internal/iam"
 	"github.com/assumed-dev/assumed/internal/server/query"
 	"github.com/assumed-dev/assumed/internal/sts"
@@ -31,6 +32,7 @@ type Server struct {
 	iam     *iam.Service
 	sts     *sts.Service
 	eks     *eks.Service
+	eksAuth *eksauth.Service
 	query   map[string]queryService // by SigV4 service name
 	rest    map[string]*restService // by SigV4 service name
 	mux     *http.ServeMux
@@ -41,14 +43,15 @@ type Server struct {
 }
 
 // New returns a server for the services; call Listen, then Serve.
-func New(log *slog.Logger, iamSvc *iam.Service, stsSvc *sts.Service, eksSvc *eks.Service) *Server {
-	s := &Server{log: log, iam: iamSvc, sts: stsSvc, eks: eksSvc, now: time.Now}
+func New(log *slog.Logger, iamSvc *iam.Service, stsSvc *sts.Service, eksSvc *eks.Service, eksAuthSvc *eksauth.Service) *Server {
+	s := &Server{log: log, iam: iamSvc, sts: stsSvc, eks: eksSvc, eksAuth: eksAuthSvc, now: time.Now}
 	s.query = map[string]queryService{
 		"iam": {impl: iamSvc, sdkPkg: "github.com/aws/aws-sdk-go-v2/service/iam", version: "2010-05-08", namespace: query.IAMNamespace},
 		"sts": {impl: stsSvc, sdkPkg: "github.com/aws/aws-sdk-go-v2/service/sts", version: "2011-06-15", namespace: query.STSNamespace},
 	}
 	s.rest = map[string]*restService{
-		"eks": {impl: eksSvc, sdkPkg: "github.com/aws/aws-sdk-go-v2/service/eks", routes: eksRoutes()},
+		"eks":      {impl: eksSvc, sdkPkg: "github.com/aws/aws-sdk-go-v2/service/eks", routes: eksRoutes()},
+		"eks-auth": {impl: eksAuthSvc, routes: []restRoute{route("POST", "/clusters/{clusterName}/assume-role-for-pod-identity", "assumeRoleForPodIdentity", http.StatusOK, nil)}},
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

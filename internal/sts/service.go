@@ -1,0 +1,105 @@
+package sts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sts/types"
+
+	"github.com/assumed-dev/assumed/arn"
+	"github.com/assumed-dev/assumed/internal/authz"
+	"github.com/assumed-dev/assumed/internal/directory"
+	"github.com/assumed-dev/assumed/policy"
+)
+
+// ServiceAssumption is an AWS service principal assuming a role on a
+// workload's behalf, as EKS Pod Identity does for a pod.
+type ServiceAssumption struct {
+	Service     string // "pods.eks.amazonaws.com"
+	RoleARN     string
+	SessionName string
+	// Tags are session tags the service passes; TransitiveTagKeys those
+	// of them that flow down a role chain.
+	Tags              []directory.Tag
+	TransitiveTagKeys []string
+	// Policy is an inline session policy narrowing the session.
+	Policy   string
+	Duration time.Duration
+}
+
+// ErrServiceDenied wraps the refusal of a service assumption; the caller
+// maps it to its own error code.
+var ErrServiceDenied = errors.New("the role's trust policy does not allow the service")
+
+// AssumeRoleAsService creates a role session for a service principal: the
+// role's trust policy alone decides sts:AssumeRole, and sts:TagSession
+// when tags are passed. origin says where the request came from. The
+// duration is the service's own (EKS Pod Identity: six hours), not
+// limited by the role's MaxSessionDuration. A refusal wraps
+// ErrServiceDenied with the explanation.
+func (s *Service) AssumeRoleAsService(_ context.Context, origin *directory.Caller, in ServiceAssumption) (*directory.Session, *types.Credentials, error) {
+	a, err := arn.Parse(in.RoleARN)
+	if err != nil || a.Service != "iam" || !strings.HasPrefix(a.Resource, "role/") {
+		return nil, nil, fmt.Errorf("%w: %s is not a role ARN", ErrServiceDenied, in.RoleARN)
+	}
+	snap := s.dir.Snapshot()
+	role, ok := snap.AccountIAM(a.AccountID).Roles[directory.Key(a.Resource[strings.LastIndexByte(a.Resource, '/')+1:])]
+	if !ok || role.ARN != in.RoleARN {
+		return nil, nil, fmt.Errorf("%w: role %s does not exist", ErrServiceDenied, in.RoleARN)
+	}
+	ctx := policy.NewContext()
+	ctx.Set("sts:RoleSessionName", in.SessionName)
+	ctx.Set("aws:PrincipalType", "Service")
+	ctx.Set("aws:PrincipalServiceName", in.Service)
+	if origin != nil && !origin.RequestTime.IsZero() {
+		ctx.SetTime(origin.RequestTime)
+	}
+	actions := []string{"sts:AssumeRole"}
+	if len(in.Tags) > 0 {
+		actions = append(actions, "sts:TagSession")
+		keys := make([]string, 0, len(in.Tags))
+		for _, t := range in.Tags {
+			ctx.Set("aws:RequestTag/"+t.Key, t.Value)
+			keys = append(keys, t.Key)
+		}
+		ctx.SetMulti("aws:TagKeys", keys...)
+		if len(in.TransitiveTagKeys) > 0 {
+			ctx.SetMulti("sts:TransitiveTagKeys", in.TransitiveTagKeys...)
+		}
+	}
+	principal := &policy.Principal{Type: arn.PrincipalService, ARN: in.Service}
+	if err := authz.AssumeRoleAsService(snap, principal, role, actions, ctx); err != nil {
+		var d *authz.Denied
+		if errors.As(err, &d) {
+			return nil, nil, fmt.Errorf("%w: %s", ErrServiceDenied, d.Message)
+		}
+		return nil, nil, err
+	}
+	if in.Policy != "" {
+		if _, err := policy.Parse(in.Policy, policy.Session); err != nil {
+			return nil, nil, malformedPolicy(err.Error())
+		}
+	}
+	packed, err := packedPercent(in.Policy, nil, in.Tags)
+	if err != nil {
+		return nil, nil, err
+	}
+	if packed > 100 {
+		return nil, nil, &Error{Status: http.StatusBadRequest, Code: "PackedPolicyTooLarge", Message: fmt.Sprintf("Packed policy consumes %d%% of allotted space, please use smaller policy.", packed)}
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	sess := &directory.Session{
+		AccountID: a.AccountID, IssuedAt: now, Expiration: now.Add(in.Duration),
+		RoleName: role.Name, RolePath: role.Path, RoleID: role.ID, SessionName: in.SessionName,
+		Policy: in.Policy, Tags: in.Tags, TransitiveTagKeys: in.TransitiveTagKeys,
+	}
+	c, err := s.issue(sess)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sess, c, nil
+}
