@@ -125,6 +125,9 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 	if err := svc.ApplyWorld(ctx, opt.WorldFile, w); err != nil {
 		return fmt.Errorf("apply the world file: %w", err)
 	}
+	if err := eksSvc.ApplyWorldAssociations(ctx, opt.WorldFile, w); err != nil {
+		return fmt.Errorf("apply the world file: %w", err)
+	}
 	if err := writeProfiles(opt.DataDir, svc.Directory().Snapshot(), w.Accounts); err != nil {
 		return err
 	}

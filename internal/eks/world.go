@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sdk "github.com/aws/aws-sdk-go-v2/service/eks"
+
 	"github.com/assumed-dev/assumed/internal/directory"
 	"github.com/assumed-dev/assumed/internal/world"
 )
@@ -50,4 +53,39 @@ func (s *Service) IssuerOf(accountID, name string) (string, bool) {
 		return "", false
 	}
 	return s.IssuerURL(found), true
+}
+
+// ApplyWorldAssociations creates the pod identity associations the world
+// file declares that do not exist yet (by cluster, namespace and service
+// account). It runs after the IAM contents, whose roles they name.
+func (s *Service) ApplyWorldAssociations(ctx context.Context, file string, w *world.World) error {
+	for _, a := range w.Accounts {
+		for _, wc := range a.Clusters {
+			reg := wc.Region
+			if reg == "" {
+				reg = "us-east-1"
+			}
+			key := directory.ClusterKey(a.ID, reg, wc.Name)
+			root := &directory.Caller{AccountID: a.ID, ARN: "arn:aws:iam::" + a.ID + ":root", Region: reg, RequestTime: s.now()}
+			for _, pa := range wc.PodIdentityAssociations {
+				if _, ok := s.w.Directory().Snapshot().AssociationFor(key, pa.Namespace, pa.ServiceAccount); ok {
+					continue
+				}
+				in := &sdk.CreatePodIdentityAssociationInput{
+					ClusterName: aws.String(wc.Name), Namespace: aws.String(pa.Namespace), ServiceAccount: aws.String(pa.ServiceAccount),
+					RoleArn: aws.String(pa.RoleARN), DisableSessionTags: aws.Bool(pa.DisableSessionTags),
+				}
+				if pa.TargetRoleARN != "" {
+					in.TargetRoleArn = aws.String(pa.TargetRoleARN)
+				}
+				if pa.Policy != "" {
+					in.Policy = aws.String(pa.Policy)
+				}
+				if _, err := s.CreatePodIdentityAssociation(ctx, root, in); err != nil {
+					return fmt.Errorf("%s:%d: pod identity association %s/%s: %w", file, pa.Line, pa.Namespace, pa.ServiceAccount, err)
+				}
+			}
+		}
+	}
+	return nil
 }

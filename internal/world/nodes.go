@@ -82,6 +82,17 @@ func int32Field(file string, dst *int32) func(*yaml.Node) error {
 	}
 }
 
+func boolField(file string, dst *bool) func(*yaml.Node) error {
+	return func(n *yaml.Node) error {
+		v, err := strconv.ParseBool(n.Value)
+		if n.Kind != yaml.ScalarNode || err != nil {
+			return &Error{File: file, Line: n.Line, Msg: "expected true or false"}
+		}
+		*dst = v
+		return nil
+	}
+}
+
 func strs(file string, dst *[]string) func(*yaml.Node) error {
 	return func(n *yaml.Node) error {
 		if n.Kind != yaml.SequenceNode {

@@ -44,7 +44,20 @@ type Cluster struct {
 	Name    string
 	Region  string // default us-east-1
 	Version string
-	Line    int
+	// PodIdentityAssociations map service accounts to roles.
+	PodIdentityAssociations []PodIdentityAssociation
+	Line                    int
+}
+
+// PodIdentityAssociation is an EKS Pod Identity association of a cluster.
+type PodIdentityAssociation struct {
+	Namespace          string
+	ServiceAccount     string
+	RoleARN            string
+	TargetRoleARN      string
+	DisableSessionTags bool
+	Policy             string // JSON session policy
+	Line               int
 }
 
 // OIDCProvider is an IAM OIDC provider: for an issuer given by URL, or
@@ -278,6 +291,22 @@ func parseAccount(file string, n *yaml.Node) (Account, error) {
 					"name":    str(file, &c.Name),
 					"region":  str(file, &c.Region),
 					"version": str(file, &c.Version),
+					"pod_identity_associations": func(v *yaml.Node) error {
+						return eachItem(file, v, "pod_identity_associations", func(n *yaml.Node) error {
+							pa := PodIdentityAssociation{Line: n.Line}
+							return fields(file, n, map[string]func(*yaml.Node) error{
+								"namespace":            str(file, &pa.Namespace),
+								"service_account":      str(file, &pa.ServiceAccount),
+								"role_arn":             str(file, &pa.RoleARN),
+								"target_role_arn":      str(file, &pa.TargetRoleARN),
+								"disable_session_tags": boolField(file, &pa.DisableSessionTags),
+								"policy":               document(file, &pa.Policy),
+							}, func() error {
+								c.PodIdentityAssociations = append(c.PodIdentityAssociations, pa)
+								return required(file, n, "pod identity association", map[string]string{"namespace": pa.Namespace, "service_account": pa.ServiceAccount, "role_arn": pa.RoleARN})
+							})
+						})
+					},
 				}, func() error {
 					a.Clusters = append(a.Clusters, c)
 					return required(file, n, "cluster", map[string]string{"name": c.Name})
