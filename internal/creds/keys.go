@@ -5,6 +5,7 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"fmt"
+	"strconv"
 )
 
 // Prefixes of AWS identifiers. Access key IDs start with AKIA (long-term)
@@ -38,6 +39,62 @@ func NewAccessKeyID(prefix string) (string, error) {
 		return "", fmt.Errorf("creds: new access key ID: %w", err)
 	}
 	return prefix + base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b), nil
+}
+
+// accountMask selects the account ID's 40 bits in the first six bytes of
+// an access key ID's decoded suffix: the layout AWS uses, so that tools
+// that read the account from an AWS key ID read it from ours too.
+const accountMask = 0x7fffffffff80
+
+// NewAccessKeyIDForAccount returns an access key ID like NewAccessKeyID
+// whose 80 bits carry the owning account's ID, as AWS's do: bits 7 to 46
+// of the first six bytes are the account number, the rest random.
+// GetAccessKeyInfo reads it back with AccountOfAccessKeyID.
+func NewAccessKeyIDForAccount(prefix, accountID string) (string, error) {
+	if err := checkPrefix(prefix); err != nil {
+		return "", fmt.Errorf("creds: new access key ID: %w", err)
+	}
+	acct, err := strconv.ParseUint(accountID, 10, 64)
+	if err != nil || len(accountID) != 12 {
+		return "", fmt.Errorf("creds: new access key ID: account ID %q is not 12 digits", accountID)
+	}
+	b := make([]byte, accessKeyIDSuffixLen*5/8)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("creds: new access key ID: %w", err)
+	}
+	var z uint64
+	for _, c := range b[:6] {
+		z = z<<8 | uint64(c)
+	}
+	z = z&^accountMask | acct<<7
+	for i := 5; i >= 0; i-- {
+		b[i] = byte(z)
+		z >>= 8
+	}
+	return prefix + base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b), nil
+}
+
+// AccountOfAccessKeyID reads the account ID an access key ID carries (see
+// NewAccessKeyIDForAccount). Any well-formed ID yields a number, as with
+// AWS; ok is false when the ID is not 20 characters of the right alphabet
+// or the number is not a 12-digit account ID.
+func AccountOfAccessKeyID(id string) (string, bool) {
+	if len(id) != 4+accessKeyIDSuffixLen {
+		return "", false
+	}
+	b, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(id[4:])
+	if err != nil {
+		return "", false
+	}
+	var z uint64
+	for _, c := range b[:6] {
+		z = z<<8 | uint64(c)
+	}
+	acct := (z & accountMask) >> 7
+	if acct > 999999999999 {
+		return "", false
+	}
+	return fmt.Sprintf("%012d", acct), true
 }
 
 // NewSecretAccessKey returns a random secret access key shaped like AWS's:

@@ -168,7 +168,7 @@ func (s *Service) EnsureAccounts(ctx context.Context, accounts []world.Account) 
 
 // newAccessKey creates an active access key with a sealed secret.
 func (s *Service) newAccessKey(accountID, userName string, now time.Time) (*directory.AccessKey, error) {
-	id, err := creds.NewAccessKeyID("AKIA")
+	id, err := creds.NewAccessKeyIDForAccount(creds.PrefixAccessKey, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("new access key: %w", err)
 	}

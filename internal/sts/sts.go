@@ -262,7 +262,7 @@ func (s *Service) AssumeRole(_ context.Context, caller *directory.Caller, in *sd
 
 // issue creates the temporary key and seals the session into its token.
 func (s *Service) issue(sess *directory.Session) (*types.Credentials, error) {
-	id, err := creds.NewAccessKeyID(creds.PrefixTemporaryAccessKey)
+	id, err := creds.NewAccessKeyIDForAccount(creds.PrefixTemporaryAccessKey, sess.AccountID)
 	if err != nil {
 		return nil, err
 	}
@@ -348,7 +348,10 @@ func (s *Service) GetSessionToken(_ context.Context, caller *directory.Caller, i
 	return &sdk.GetSessionTokenOutput{Credentials: c}, nil
 }
 
-// GetAccessKeyInfo returns the account that owns a long-term access key.
+// GetAccessKeyInfo returns the account that owns an access key: a
+// long-term key is looked up; any other key ID is decoded, since AWS's
+// key IDs (and assumed's) carry the account number, as AWS does for keys
+// it does not store (temporary ones included).
 func (s *Service) GetAccessKeyInfo(_ context.Context, _ *directory.Caller, in *sdk.GetAccessKeyInfoInput) (*sdk.GetAccessKeyInfoOutput, error) {
 	id := aws.ToString(in.AccessKeyId)
 	if err := checkLength(id, "accessKeyId", 16, 128); err != nil {
@@ -357,7 +360,10 @@ func (s *Service) GetAccessKeyInfo(_ context.Context, _ *directory.Caller, in *s
 	if k, ok := s.dir.Snapshot().AccessKeys[id]; ok {
 		return &sdk.GetAccessKeyInfoOutput{Account: aws.String(k.AccountID)}, nil
 	}
-	return nil, &Error{Status: http.StatusBadRequest, Code: "InvalidParameterValue", Message: fmt.Sprintf("The access key %s is not one this server issued as a long-term key.", id)}
+	if acct, ok := creds.AccountOfAccessKeyID(id); ok {
+		return &sdk.GetAccessKeyInfoOutput{Account: aws.String(acct)}, nil
+	}
+	return nil, &Error{Status: http.StatusBadRequest, Code: "InvalidParameterValue", Message: fmt.Sprintf("The access key ID %s is not well formed: it must be 20 characters, a four-letter prefix and 16 of [A-Z2-7].", id)}
 }
 
 func checkLength(v, field string, min, max int) error {
