@@ -130,6 +130,13 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		caller.Region = sr.Region
+		if service == "iam" && caller.Session != nil && caller.Session.RoleName == "" {
+			// AWS: credentials from GetSessionToken cannot call IAM unless
+			// the session was created with MFA, which assumed does not
+			// model; IAM answers as for an unknown token.
+			fail(&apiError{Status: http.StatusForbidden, Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid: credentials from GetSessionToken cannot call IAM without MFA authentication", Sender: true})
+			return
+		}
 	}
 	if rsvc, ok := s.rest[service]; ok {
 		var out any
