@@ -37,3 +37,9 @@ var (
 	ErrInvalidToken = &Error{Status: http.StatusForbidden, Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid."}
 	ErrExpiredToken = &Error{Status: http.StatusForbidden, Code: "ExpiredToken", Message: "The security token included in the request is expired"}
 )
+
+// packedTooLarge is AWS's refusal of session policies and tags whose
+// packed form exceeds the budget.
+func packedTooLarge(percent int) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "PackedPolicyTooLarge", Message: fmt.Sprintf("Packed policy consumes %d%% of allotted space", percent)}
+}

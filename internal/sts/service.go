@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -89,7 +88,7 @@ func (s *Service) AssumeRoleAsService(_ context.Context, origin *directory.Calle
 		return nil, nil, err
 	}
 	if packed > 100 {
-		return nil, nil, &Error{Status: http.StatusBadRequest, Code: "PackedPolicyTooLarge", Message: fmt.Sprintf("Packed policy consumes %d%% of allotted space, please use smaller policy.", packed)}
+		return nil, nil, packedTooLarge(packed)
 	}
 	now := s.now().UTC().Truncate(time.Second)
 	sess := &directory.Session{

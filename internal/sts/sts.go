@@ -227,7 +227,7 @@ func (s *Service) AssumeRole(_ context.Context, caller *directory.Caller, in *sd
 		return nil, err
 	}
 	if packed > 100 {
-		return nil, &Error{Status: http.StatusBadRequest, Code: "PackedPolicyTooLarge", Message: fmt.Sprintf("Packed policy consumes %d%% of allotted space, please use smaller policy.", packed)}
+		return nil, packedTooLarge(packed)
 	}
 
 	now := s.now().UTC().Truncate(time.Second)

@@ -3,7 +3,6 @@ package sts
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -172,7 +171,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, caller *directo
 		return nil, err
 	}
 	if packed > 100 {
-		return nil, &Error{Status: http.StatusBadRequest, Code: "PackedPolicyTooLarge", Message: fmt.Sprintf("Packed policy consumes %d%% of allotted space, please use smaller policy.", packed)}
+		return nil, packedTooLarge(packed)
 	}
 	issued := now.UTC().Truncate(time.Second)
 	sess := &directory.Session{
