@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -60,7 +62,14 @@ with your AWS credentials, which need eks:AccessKubernetesApi on the cluster.`,
 			if err := c.PostJSON(ctx, "eks", "/_assumed/clusters/"+url.PathEscape(cluster)+"/token", in, &out); err != nil {
 				return &exitError{code: exitFailure, err: err}
 			}
-			fmt.Fprintln(s.out, out.Token)
+			// Token files must hold the token alone: the SDKs send the
+			// file's content as a header, where a newline is illegal. Only
+			// a terminal gets one.
+			if isTerminal(s.out) {
+				fmt.Fprintln(s.out, out.Token)
+			} else {
+				fmt.Fprint(s.out, out.Token)
+			}
 			return nil
 		},
 	}
@@ -73,4 +82,14 @@ with your AWS credentials, which need eks:AccessKubernetesApi on the cluster.`,
 	cmd.Flags().StringVar(&node, "node", "", "node the pod runs on")
 	cmd.Flags().DurationVar(&expires, "expires", eks.DefaultTokenLifetime, "token lifetime (10m to 48h)")
 	return cmd
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

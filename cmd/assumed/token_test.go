@@ -82,13 +82,14 @@ type tokTClaims struct {
 	} `json:"kubernetes.io"`
 }
 
-// tokTVerify checks that stdout is one line holding a JWT that verifies
-// with the issuer's served JWKS, and returns its claims.
+// tokTVerify checks that stdout (not a terminal) holds a JWT and nothing
+// else, not even a newline, since token files are sent as headers, and
+// that it verifies with the issuer's served JWKS; it returns its claims.
 func tokTVerify(t *testing.T, issuer, stdout string) tokTClaims {
 	t.Helper()
-	raw, ok := strings.CutSuffix(stdout, "\n")
-	if !ok || raw == "" || strings.ContainsAny(raw, "\n \t") {
-		t.Fatalf("stdout = %q, want one line with the token", stdout)
+	raw := stdout
+	if raw == "" || strings.ContainsAny(raw, "\n \t") {
+		t.Fatalf("stdout = %q, want the token alone", stdout)
 	}
 	resp, err := http.Get(issuer + "/keys")
 	if err != nil {
