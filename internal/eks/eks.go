@@ -9,6 +9,7 @@ package eks
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -325,18 +326,37 @@ func (s *Service) ListClusters(_ context.Context, caller *directory.Caller, in *
 	sort.Strings(names)
 	start := 0
 	if tok := aws.ToString(in.NextToken); tok != "" {
-		start = sort.SearchStrings(names, tok)
-		if start == len(names) || names[start] != tok {
+		// The token holds the name the next page starts at; if that
+		// cluster was deleted meanwhile, the page starts after it.
+		next, ok := decodeListToken(tok)
+		if !ok {
 			return nil, invalidParameter("The nextToken is not valid.")
 		}
+		start = sort.SearchStrings(names, next)
 	}
 	out := &sdk.ListClustersOutput{Clusters: []string{}}
 	end := min(start+max, len(names))
 	out.Clusters = append(out.Clusters, names[start:end]...)
 	if end < len(names) {
-		out.NextToken = aws.String(names[end])
+		out.NextToken = aws.String(listTokenPrefix + base64.RawURLEncoding.EncodeToString([]byte(names[end])))
 	}
 	return out, nil
+}
+
+// listTokenPrefix starts ListClusters' page tokens.
+const listTokenPrefix = "c1."
+
+// decodeListToken reads the cluster name a ListClusters token holds.
+func decodeListToken(tok string) (string, bool) {
+	rest, ok := strings.CutPrefix(tok, listTokenPrefix)
+	if !ok {
+		return "", false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(rest)
+	if err != nil || checkClusterName(string(b)) != nil {
+		return "", false
+	}
+	return string(b), true
 }
 
 // DeleteCluster deletes a cluster and its issuer: tokens it signed no

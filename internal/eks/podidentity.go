@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -49,6 +50,8 @@ func decodeAssociation(r store.Record, snap *directory.Snapshot) error {
 func associationARN(c *directory.Cluster, id string) string {
 	return "arn:aws:eks:" + c.Region + ":" + c.AccountID + ":podidentityassociation/" + c.Name + "/" + id
 }
+
+var associationIDPattern = regexp.MustCompile(`^a-[a-z0-9]{17}$`)
 
 // newAssociationID returns "a-" and 17 lower-case letters and digits, as
 // EKS's association IDs look.
@@ -287,10 +290,12 @@ func (s *Service) ListPodIdentityAssociations(_ context.Context, caller *directo
 	sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
 	start := 0
 	if tok := aws.ToString(in.NextToken); tok != "" {
-		start = sort.Search(len(list), func(i int) bool { return list[i].ID >= tok })
-		if start == len(list) || list[start].ID != tok {
+		// The token is the ID the next page starts at; if that
+		// association was deleted meanwhile, the page starts after it.
+		if !associationIDPattern.MatchString(tok) {
 			return nil, invalidParameter("The nextToken is not valid.")
 		}
+		start = sort.Search(len(list), func(i int) bool { return list[i].ID >= tok })
 	}
 	end := min(start+max, len(list))
 	out := &sdk.ListPodIdentityAssociationsOutput{Associations: []types.PodIdentityAssociationSummary{}}
