@@ -72,8 +72,7 @@ func AssumeRole(snap *directory.Snapshot, caller *directory.Caller, role *direct
 	sub := describe(snap, caller)
 	ctx := sub.context(reqCtx)
 	roleAccount := accountOf(role.ARN)
-	_, trustPolicy := snap.EffectiveTrust(role)
-	trust := policy.NewSet(policy.Entry{ID: "trust policy of role " + role.ARN + " (account " + roleAccount + ")", Policy: trustPolicy})
+	trust := trustSet(snap, role, roleAccount)
 	for _, action := range actions {
 		req := Request{Caller: caller, Action: action, Resource: role.ARN, Context: reqCtx}
 		preq := &policy.Request{Principal: sub.principal, Action: action, Resource: role.ARN, Context: ctx}
@@ -97,6 +96,15 @@ func AssumeRole(snap *directory.Snapshot, caller *directory.Caller, role *direct
 		}
 	}
 	return nil
+}
+
+// trustSet is a role's effective trust policy as a policy set, compiled
+// once per snapshot.
+func trustSet(snap *directory.Snapshot, role *directory.Role, roleAccount string) *policy.Set {
+	return snap.Derived("trust-set:"+role.ID, func() any {
+		_, trustPolicy := snap.EffectiveTrust(role)
+		return policy.NewSet(policy.Entry{ID: "trust policy of role " + role.ARN + " (account " + roleAccount + ")", Policy: trustPolicy})
+	}).(*policy.Set)
 }
 
 // subject is what authorization needs to know about a caller.
@@ -391,8 +399,7 @@ func AssumeRoleAsService(snap *directory.Snapshot, service *policy.Principal, ro
 // trustOnly evaluates each action against the role's trust policy alone.
 func trustOnly(snap *directory.Snapshot, provider *policy.Principal, role *directory.Role, actions []string, ctx *policy.Context, qualifier string) error {
 	roleAccount := accountOf(role.ARN)
-	_, trustPolicy := snap.EffectiveTrust(role)
-	trust := policy.NewSet(policy.Entry{ID: "trust policy of role " + role.ARN + " (account " + roleAccount + ")", Policy: trustPolicy})
+	trust := trustSet(snap, role, roleAccount)
 	for _, action := range actions {
 		preq := &policy.Request{Principal: provider, Action: action, Resource: role.ARN, Context: ctx}
 		var res policy.Result

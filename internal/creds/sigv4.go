@@ -130,24 +130,50 @@ func parseRequest(r *http.Request) (*SignedRequest, *Error) {
 	}
 }
 
+// isAuthSeparator reports whether c separates the parameters of an
+// Authorization header.
+func isAuthSeparator(c byte) bool { return c == ',' || c == ' ' || c == '\t' }
+
 // parseAuthorization reads the header form.
 func parseAuthorization(r *http.Request, auth string, query url.Values) (*SignedRequest, *Error) {
 	alg, rest, _ := strings.Cut(auth, " ")
 	if !strings.HasPrefix(alg, "AWS4-") {
 		return nil, missingAuthentication()
 	}
-	params := map[string]string{}
-	for _, tok := range strings.FieldsFunc(rest, func(c rune) bool { return c == ',' || c == ' ' || c == '\t' }) {
+	// The key=value tokens between separators; a later key wins.
+	var credential, signature, signedHeaders string
+	for {
+		i := 0
+		for i < len(rest) && isAuthSeparator(rest[i]) {
+			i++
+		}
+		rest = rest[i:]
+		if rest == "" {
+			break
+		}
+		j := 0
+		for j < len(rest) && !isAuthSeparator(rest[j]) {
+			j++
+		}
+		tok := rest[:j]
+		rest = rest[j:]
 		k, v, ok := strings.Cut(tok, "=")
 		if !ok {
 			return nil, incomplete("'%s' not a valid key=value pair (missing equal-sign) in Authorization header: '%s'.", tok, auth)
 		}
-		params[k] = v
+		switch k {
+		case "Credential":
+			credential = v
+		case "Signature":
+			signature = v
+		case "SignedHeaders":
+			signedHeaders = v
+		}
 	}
 	var missing []string
-	for _, p := range []string{"Credential", "Signature", "SignedHeaders"} {
-		if params[p] == "" {
-			missing = append(missing, "Authorization header requires '"+p+"' parameter.")
+	for _, p := range [...]struct{ name, value string }{{"Credential", credential}, {"Signature", signature}, {"SignedHeaders", signedHeaders}} {
+		if p.value == "" {
+			missing = append(missing, "Authorization header requires '"+p.name+"' parameter.")
 		}
 	}
 	dateText, fromDateHeader := r.Header.Get("X-Amz-Date"), false
@@ -164,11 +190,11 @@ func parseAuthorization(r *http.Request, auth string, query url.Values) (*Signed
 	if e != nil {
 		return nil, e
 	}
-	sr, e := newSignedRequest(r, alg, params["Credential"], date, strings.Split(params["SignedHeaders"], ";"))
+	sr, e := newSignedRequest(r, alg, credential, date, strings.Split(signedHeaders, ";"))
 	if e != nil {
 		return nil, e
 	}
-	sr.Signature = params["Signature"]
+	sr.Signature = signature
 	sr.SecurityToken = r.Header.Get("X-Amz-Security-Token")
 	if sr.SecurityToken == "" {
 		sr.SecurityToken = query.Get("X-Amz-Security-Token")
@@ -239,10 +265,15 @@ func newSignedRequest(r *http.Request, alg, credential string, date time.Time, s
 	if alg != algorithm {
 		return nil, incomplete("Unsupported AWS 'algorithm': '%s'.", alg)
 	}
-	parts := strings.Split(strings.TrimRight(credential, "/"), "/")
-	if len(parts) != 5 {
+	rest := strings.TrimRight(credential, "/")
+	if strings.Count(rest, "/") != 4 {
 		return nil, incomplete("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '%s'", credential)
 	}
+	var parts [5]string
+	for i := range 4 {
+		parts[i], rest, _ = strings.Cut(rest, "/")
+	}
+	parts[4] = rest
 	var scope []string
 	if parts[2] == "" {
 		scope = append(scope, "Credential should be scoped to a valid region, not ''.")
@@ -253,8 +284,9 @@ func newSignedRequest(r *http.Request, alg, credential string, date time.Time, s
 	if parts[4] != terminator {
 		scope = append(scope, fmt.Sprintf("Credential should be scoped with a valid terminator: '%s', not '%s'.", terminator, parts[4]))
 	}
-	if day := date.Format(scopeDateLayout); parts[1] != day {
-		scope = append(scope, fmt.Sprintf("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", parts[1], day, date.Format(iso8601Basic)))
+	var dayBuf [len(scopeDateLayout)]byte
+	if day := date.AppendFormat(dayBuf[:0], scopeDateLayout); parts[1] != string(day) {
+		scope = append(scope, fmt.Sprintf("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", parts[1], string(day), date.Format(iso8601Basic)))
 	}
 	if len(scope) > 0 {
 		return nil, mismatch(strings.Join(scope, " "))
@@ -274,6 +306,9 @@ func newSignedRequest(r *http.Request, alg, credential string, date time.Time, s
 // parseDate reads X-Amz-Date (ISO 8601 basic format) or, from the Date
 // header, also an HTTP date.
 func parseDate(s string, httpDateAllowed bool) (time.Time, *Error) {
+	if t, ok := parseBasicDate(s); ok {
+		return t, nil
+	}
 	if t, err := time.Parse(iso8601Basic, s); err == nil {
 		return t.UTC(), nil
 	}
@@ -285,13 +320,77 @@ func parseDate(s string, httpDateAllowed bool) (time.Time, *Error) {
 	return time.Time{}, incomplete("Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", s)
 }
 
+// parseBasicDate reads the form every client sends, 20240501T120000Z,
+// faster than time.Parse. Anything else, including what time.Parse would
+// also accept, such as a fractional second, is left to time.Parse: ok is
+// false.
+func parseBasicDate(s string) (t time.Time, ok bool) {
+	if len(s) != len("20060102T150405Z") || s[8] != 'T' || s[15] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(i, n int) int {
+		v := 0
+		for _, c := range []byte(s[i : i+n]) {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	year, month, day := num(0, 4), num(4, 2), num(6, 2)
+	hour, minute, sec := num(9, 2), num(11, 2), num(13, 2)
+	if year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	// The last day of the month: day 0 of the next one.
+	if day > time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day() {
+		return time.Time{}, false
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC), true
+}
+
+// hasPrefixFoldASCII reports whether s starts with prefix, an ASCII
+// lower-case string, ignoring the ASCII case of s.
+func hasPrefixFoldASCII(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// isASCII reports whether s is all ASCII.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
 // unsignedAmzHeaders lists, lower-cased and sorted, the x-amz-* headers of
 // the request that are not among the signed ones.
 func unsignedAmzHeaders(h http.Header, signed []string) []string {
 	var out []string
 	for k := range h {
-		lk := strings.ToLower(k)
-		if !strings.HasPrefix(lk, "x-amz-") {
+		lk := k
+		if !isASCII(k) {
+			// Unicode lower-casing may turn a letter into ASCII (K, the
+			// Kelvin sign, into k); ASCII case does not matter to the
+			// comparisons below.
+			lk = strings.ToLower(k)
+		}
+		if !hasPrefixFoldASCII(lk, "x-amz-") {
 			continue
 		}
 		found := false
@@ -302,6 +401,9 @@ func unsignedAmzHeaders(h http.Header, signed []string) []string {
 			}
 		}
 		if !found {
+			if lk == k {
+				lk = strings.ToLower(k)
+			}
 			out = append(out, lk)
 		}
 	}
@@ -337,22 +439,57 @@ func verify(r *http.Request, body []byte, sr *SignedRequest, secret string, now 
 	if e := checkTime(sr, now.UTC()); e != nil {
 		return e
 	}
-	want, err := hex.DecodeString(sr.Signature)
-	if err != nil || len(want) != sha256.Size {
+	var want [sha256.Size]byte
+	if !decodeSignature(&want, sr.Signature) {
 		return mismatch(msgSignatureDoesNotMatch)
 	}
-	creqs, ok := canonicalRequests(r, body, sr)
-	if !ok {
-		return mismatch(msgSignatureDoesNotMatch)
-	}
-	key := signingKey(secret, sr.Date, sr.Region, sr.Service)
-	scope := credentialScope(sr)
-	for _, creq := range creqs {
-		if hmac.Equal(hmacSHA256(key, stringToSign(sr.Date, scope, creq)), want) {
-			return nil
+	b := getBuffer()
+	defer putBuffer(b)
+	var key [sha256.Size]byte
+	keyed := false
+	var stsBuf [256]byte
+	matched, ok := eachCanonicalRequest(b, r, body, sr, func(creq []byte) bool {
+		if !keyed {
+			key, keyed = signingKey(secret, sr.Date, sr.Region, sr.Service), true
 		}
+		sts := appendStringToSign(stsBuf[:0], sr, sha256.Sum256(creq))
+		mac := hmacSHA256(key[:], sts)
+		return hmac.Equal(mac[:], want[:])
+	})
+	if !ok || !matched {
+		return mismatch(msgSignatureDoesNotMatch)
 	}
-	return mismatch(msgSignatureDoesNotMatch)
+	return nil
+}
+
+// decodeSignature decodes s, a signature of 64 hex digits, into sig. It
+// reports false for anything else, as hex.DecodeString would fail or give
+// another length.
+func decodeSignature(sig *[sha256.Size]byte, s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	for i := range sig {
+		hi, ok1 := fromHex(s[2*i])
+		lo, ok2 := fromHex(s[2*i+1])
+		if !ok1 || !ok2 {
+			return false
+		}
+		sig[i] = hi<<4 | lo
+	}
+	return true
+}
+
+func fromHex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // checkTime refuses a signing time outside the skew window, with AWS's
@@ -372,25 +509,104 @@ func checkTime(sr *SignedRequest, now time.Time) *Error {
 	return nil
 }
 
-// canonicalRequests returns the canonical requests the client may have
-// signed: one per path form and payload hash AWS accepts. ok is false when
-// the query string cannot be decoded.
-func canonicalRequests(r *http.Request, body []byte, sr *SignedRequest) (creqs []string, ok bool) {
-	path, rawQuery := requestTarget(r)
-	query, ok := canonicalQuery(rawQuery, sr.Presigned)
-	if !ok {
-		return nil, false
+// buffers hold the canonical requests Verify builds, so that they are not
+// allocated per request.
+var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// maxPooledBuffer bounds the buffers kept for reuse: one grown by a huge
+// request is dropped.
+const maxPooledBuffer = 64 << 10
+
+func getBuffer() *[]byte { return buffers.Get().(*[]byte) }
+
+func putBuffer(b *[]byte) {
+	if cap(*b) > maxPooledBuffer {
+		return
 	}
+	*b = (*b)[:0]
+	buffers.Put(b)
+}
+
+// eachCanonicalRequest builds, in *buf, each canonical request the client
+// may have signed, one per path form and payload hash AWS accepts, and
+// calls try with it until try reports true. It reports whether one did,
+// and ok false when the query string cannot be decoded.
+func eachCanonicalRequest(buf *[]byte, r *http.Request, body []byte, sr *SignedRequest, try func(creq []byte) bool) (matched, ok bool) {
+	path, rawQuery := requestTarget(r)
+	// What follows the path is the same in each: build it once, first in
+	// the buffer, and the canonical requests after it.
+	b := append((*buf)[:0], '\n')
+	if b, ok = appendCanonicalQuery(b, rawQuery, sr.Presigned); !ok {
+		*buf = b
+		return false, false
+	}
+	b = append(b, '\n')
+	b = appendCanonicalHeaders(b, r, sr.SignedHeaders)
+	b = append(b, '\n')
+	for i, h := range sr.SignedHeaders {
+		if i > 0 {
+			b = append(b, ';')
+		}
+		b = append(b, h...)
+	}
+	b = append(b, '\n')
+	tail := len(b)
+
 	method := r.Method
 	if method == "" {
 		method = http.MethodGet
 	}
-	headers := canonicalHeaders(r, sr.SignedHeaders)
-	signed := strings.Join(sr.SignedHeaders, ";")
-	for _, uri := range canonicalURIs(path) {
-		for _, payload := range payloadHashes(body, sr.Presigned) {
-			creqs = append(creqs, method+"\n"+uri+"\n"+query+"\n"+headers+"\n"+signed+"\n"+payload)
+	if path == "" {
+		path = "/"
+	}
+	paths := [2]string{path}
+	npaths := 1
+	// A path without repeated slashes or dot segments is its own
+	// normalized form (and URI encoding is one-to-one).
+	if !strings.HasPrefix(path, "/") || strings.Contains(path, "//") || strings.Contains(path, "/.") {
+		if normalized := normalizePath(path); normalized != path {
+			paths[1], npaths = normalized, 2
 		}
+	}
+	sum := sha256.Sum256(body)
+	var hexSum [2 * sha256.Size]byte
+	hex.Encode(hexSum[:], sum[:])
+	npayloads := 1
+	if sr.Presigned && len(body) == 0 {
+		npayloads = 2 // and UNSIGNED-PAYLOAD
+	}
+	defer func() { *buf = b }()
+	for _, p := range paths[:npaths] {
+		for i := range npayloads {
+			c := append(b[:tail], method...)
+			c = append(c, '\n')
+			c = appendURIEncode(c, p, true)
+			c = append(c, c[:tail]...)
+			if i == 0 {
+				c = append(c, hexSum[:]...)
+			} else {
+				c = append(c, unsignedPayload...)
+			}
+			b = c
+			if try(c[tail:]) {
+				return true, true
+			}
+		}
+	}
+	return false, true
+}
+
+// canonicalRequests returns the canonical requests the client may have
+// signed: one per path form and payload hash AWS accepts. ok is false when
+// the query string cannot be decoded.
+func canonicalRequests(r *http.Request, body []byte, sr *SignedRequest) (creqs []string, ok bool) {
+	var buf []byte
+	_, ok = eachCanonicalRequest(&buf, r, body, sr, func(creq []byte) bool {
+		creqs = append(creqs, string(creq))
+		return false
+	})
+	if !ok {
+		return nil, false
 	}
 	return creqs, true
 }
@@ -417,21 +633,6 @@ func requestTarget(r *http.Request) (path, rawQuery string) {
 	return r.URL.EscapedPath(), r.URL.RawQuery
 }
 
-// canonicalURIs returns the path URI-encoded (the client encoded it once to
-// send it, and encodes it again to sign it), and the same for the path
-// without dot segments and repeated slashes when that differs.
-func canonicalURIs(path string) []string {
-	if path == "" {
-		path = "/"
-	}
-	asSent := uriEncode(path, true)
-	normalized := uriEncode(normalizePath(path), true)
-	if normalized == asSent {
-		return []string{asSent}
-	}
-	return []string{asSent, normalized}
-}
-
 // normalizePath removes "." and ".." segments (RFC 3986, 5.2.4) and empty
 // segments, keeping a leading and a trailing slash.
 func normalizePath(p string) string {
@@ -454,10 +655,14 @@ func normalizePath(p string) string {
 	return s
 }
 
-// canonicalQuery decodes each name and value of the raw query string
-// ('+' is a space), URI-encodes it, and sorts the pairs by encoded name,
-// then value. A presigned request's X-Amz-Signature is left out.
-func canonicalQuery(rawQuery string, presigned bool) (string, bool) {
+// appendCanonicalQuery appends the raw query string with each name and
+// value decoded ('+' is a space) and URI-encoded, the pairs sorted by
+// encoded name, then value. A presigned request's X-Amz-Signature is left
+// out. ok is false when a name or value does not decode.
+func appendCanonicalQuery(b []byte, rawQuery string, presigned bool) ([]byte, bool) {
+	if rawQuery == "" {
+		return b, true
+	}
 	type pair struct{ k, v string }
 	var pairs []pair
 	for _, seg := range strings.Split(rawQuery, "&") {
@@ -468,7 +673,7 @@ func canonicalQuery(rawQuery string, presigned bool) (string, bool) {
 		dk, err1 := url.QueryUnescape(k)
 		dv, err2 := url.QueryUnescape(v)
 		if err1 != nil || err2 != nil {
-			return "", false
+			return b, false
 		}
 		if presigned && dk == "X-Amz-Signature" {
 			continue
@@ -481,83 +686,138 @@ func canonicalQuery(rawQuery string, presigned bool) (string, bool) {
 		}
 		return pairs[i].v < pairs[j].v
 	})
-	var b strings.Builder
 	for i, p := range pairs {
 		if i > 0 {
-			b.WriteByte('&')
+			b = append(b, '&')
 		}
-		b.WriteString(p.k)
-		b.WriteByte('=')
-		b.WriteString(p.v)
+		b = append(b, p.k...)
+		b = append(b, '=')
+		b = append(b, p.v...)
 	}
-	return b.String(), true
+	return b, true
 }
 
 // queryValues decodes the raw query string leniently, skipping pairs that
-// do not decode, to find the authentication parameters.
+// do not decode, to find the authentication parameters. An empty query
+// string gives nil, which reads as empty.
 func queryValues(rawQuery string) url.Values {
+	if rawQuery == "" {
+		return nil
+	}
 	v := url.Values{}
-	for _, seg := range strings.Split(rawQuery, "&") {
+	for rest := rawQuery; ; {
+		seg, tail, more := strings.Cut(rest, "&")
 		k, val, _ := strings.Cut(seg, "=")
 		dk, err1 := url.QueryUnescape(k)
 		dv, err2 := url.QueryUnescape(val)
-		if seg == "" || err1 != nil || err2 != nil {
-			continue
+		if seg != "" && err1 == nil && err2 == nil {
+			v[dk] = append(v[dk], dv)
 		}
-		v[dk] = append(v[dk], dv)
+		if !more {
+			return v
+		}
+		rest = tail
 	}
-	return v
 }
 
-// canonicalHeaders returns "name:value\n" for every signed header, in the
-// order the client listed them, with multiple values joined by commas.
-func canonicalHeaders(r *http.Request, names []string) string {
-	var b strings.Builder
+// appendCanonicalHeaders appends "name:value\n" for every signed header,
+// in the order the client listed them, with multiple values joined by
+// commas.
+func appendCanonicalHeaders(b []byte, r *http.Request, names []string) []byte {
+	plain := canonicalKeys(r.Header)
 	for _, name := range names {
-		b.WriteString(name)
-		b.WriteByte(':')
-		for i, v := range headerValues(r, strings.ToLower(name)) {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(canonicalValue(v))
-		}
-		b.WriteByte('\n')
+		b = append(b, name...)
+		b = append(b, ':')
+		b = appendHeaderValues(b, r, strings.ToLower(name), plain)
+		b = append(b, '\n')
 	}
-	return b.String()
+	return b
 }
 
-// headerValues returns a header's values as the client sent them, looking
-// where net/http keeps the ones it takes out of Header.
-func headerValues(r *http.Request, lower string) []string {
+// tokenBytes marks the bytes that may appear in a header name (RFC 7230
+// token characters), as net/textproto judges them.
+var tokenBytes = func() (t [256]bool) {
+	for _, c := range []byte("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") {
+		t[c] = true
+	}
+	return t
+}()
+
+// isTokenByte reports whether c may appear in a header name.
+func isTokenByte(c byte) bool { return tokenBytes[c] }
+
+// canonicalKeys reports whether every key of h is a header name in
+// canonical form (Content-Type), as the server and Header.Set make them.
+// Then a header name matches no key but its canonical form, and no other
+// key need be looked at.
+func canonicalKeys(h http.Header) bool {
+	for k := range h {
+		upper := true
+		for i := 0; i < len(k); i++ {
+			c := k[i]
+			if !isTokenByte(c) || upper && 'a' <= c && c <= 'z' || !upper && 'A' <= c && c <= 'Z' {
+				return false
+			}
+			upper = c == '-'
+		}
+	}
+	return true
+}
+
+// appendHeaderValues appends the canonical values, joined by commas, of
+// the header lower, as the client sent them, looking where net/http keeps
+// the ones it takes out of Header. plain is canonicalKeys(r.Header).
+func appendHeaderValues(b []byte, r *http.Request, lower string, plain bool) []byte {
 	switch lower {
 	case "host":
 		if r.Host != "" {
-			return []string{r.Host}
+			return appendCanonicalValue(b, r.Host)
 		}
 		if r.URL != nil {
-			return []string{r.URL.Host}
+			return appendCanonicalValue(b, r.URL.Host)
 		}
-		return nil
+		return b
 	case "content-length":
 		if vs := r.Header.Values("Content-Length"); len(vs) > 0 {
-			return vs
+			return appendCanonicalValues(b, vs)
 		}
 		if r.ContentLength > 0 {
-			return []string{strconv.FormatInt(r.ContentLength, 10)}
+			return strconv.AppendInt(b, r.ContentLength, 10)
 		}
-		return nil
+		return b
 	case "transfer-encoding":
 		if vs := r.Header.Values("Transfer-Encoding"); len(vs) > 0 {
-			return vs
+			return appendCanonicalValues(b, vs)
 		}
 		if len(r.TransferEncoding) > 0 {
-			return []string{strings.Join(r.TransferEncoding, ",")}
+			return appendCanonicalValue(b, strings.Join(r.TransferEncoding, ","))
 		}
-		return nil
+		return b
+	}
+	var keyBuf [128]byte
+	if plain && len(lower) <= len(keyBuf) {
+		// Build the canonical key on the stack; every key is canonical, so
+		// it is the only one that can match.
+		k := keyBuf[:len(lower)]
+		upper := true
+		for i := 0; i < len(lower); i++ {
+			c := lower[i]
+			if !isTokenByte(c) {
+				k = nil
+				break
+			}
+			if upper && 'a' <= c && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			k[i] = c
+			upper = c == '-'
+		}
+		if k != nil {
+			return appendCanonicalValues(b, r.Header[string(k)])
+		}
 	}
 	ck := textproto.CanonicalMIMEHeaderKey(lower)
-	vs := append([]string(nil), r.Header[ck]...)
+	b = appendCanonicalValues(b, r.Header[ck])
 	var others []string
 	for k := range r.Header {
 		if k != ck && strings.EqualFold(k, lower) {
@@ -565,10 +825,37 @@ func headerValues(r *http.Request, lower string) []string {
 		}
 	}
 	sort.Strings(others)
+	n := len(r.Header[ck])
 	for _, k := range others {
-		vs = append(vs, r.Header[k]...)
+		for _, v := range r.Header[k] {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			b = appendCanonicalValue(b, v)
+			n++
+		}
 	}
-	return vs
+	return b
+}
+
+// appendCanonicalValues appends the canonical values of vs, joined by
+// commas.
+func appendCanonicalValues(b []byte, vs []string) []byte {
+	for i, v := range vs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendCanonicalValue(b, v)
+	}
+	return b
+}
+
+// appendCanonicalValue appends v trimmed, with runs of spaces collapsed.
+func appendCanonicalValue(b []byte, v string) []byte {
+	if strings.Contains(v, "  ") {
+		return append(b, canonicalValue(v)...)
+	}
+	return append(b, strings.TrimSpace(v)...)
 }
 
 // canonicalValue trims a header value and collapses runs of spaces.
@@ -592,41 +879,62 @@ func canonicalValue(v string) string {
 	return strings.TrimSpace(v)
 }
 
-// payloadHashes returns the payload hashes a client may have signed: the
-// body's SHA-256, and UNSIGNED-PAYLOAD for a presigned request without a
-// body.
-func payloadHashes(body []byte, presigned bool) []string {
-	sum := sha256.Sum256(body)
-	h := hex.EncodeToString(sum[:])
-	if presigned && len(body) == 0 {
-		return []string{h, unsignedPayload}
-	}
-	return []string{h}
+// isUnreserved reports whether c is an unreserved character of RFC 3986,
+// which URI encoding leaves as it is.
+func isUnreserved(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '_' || c == '.' || c == '~'
 }
 
-// uriEncode percent-encodes every byte but the unreserved characters of
-// RFC 3986 (and '/', if keepSlash), with upper-case hex digits.
-func uriEncode(s string, keepSlash bool) string {
+// appendURIEncode appends s with every byte but the unreserved characters
+// of RFC 3986 (and '/', if keepSlash) percent-encoded, with upper-case hex
+// digits.
+func appendURIEncode(b []byte, s string, keepSlash bool) []byte {
 	const hexDigits = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(len(s))
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '_' || c == '.' || c == '~' || keepSlash && c == '/' {
-			b.WriteByte(c)
+		if isUnreserved(c) || keepSlash && c == '/' {
+			b = append(b, c)
 			continue
 		}
-		b.WriteByte('%')
-		b.WriteByte(hexDigits[c>>4])
-		b.WriteByte(hexDigits[c&0x0f])
+		b = append(b, '%', hexDigits[c>>4], hexDigits[c&0x0f])
 	}
-	return b.String()
+	return b
+}
+
+// uriEncode returns s URI-encoded as appendURIEncode does.
+func uriEncode(s string, keepSlash bool) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isUnreserved(c) && !(keepSlash && c == '/') {
+			return string(appendURIEncode(make([]byte, 0, len(s)+16), s, keepSlash))
+		}
+	}
+	return s
+}
+
+// appendCredentialScope appends DATE/REGION/SERVICE/aws4_request.
+func appendCredentialScope(b []byte, sr *SignedRequest) []byte {
+	b = sr.Date.AppendFormat(b, scopeDateLayout)
+	b = append(b, '/')
+	b = append(b, sr.Region...)
+	b = append(b, '/')
+	b = append(b, sr.Service...)
+	b = append(b, '/')
+	return append(b, terminator...)
 }
 
 // credentialScope returns DATE/REGION/SERVICE/aws4_request.
-func credentialScope(sr *SignedRequest) string {
-	return sr.Date.Format(scopeDateLayout) + "/" + sr.Region + "/" + sr.Service + "/" + terminator
+func credentialScope(sr *SignedRequest) string { return string(appendCredentialScope(nil, sr)) }
+
+// appendStringToSign appends the string to sign of the canonical request
+// whose SHA-256 is creqSum.
+func appendStringToSign(b []byte, sr *SignedRequest, creqSum [sha256.Size]byte) []byte {
+	b = append(b, algorithm+"\n"...)
+	b = sr.Date.AppendFormat(b, iso8601Basic)
+	b = append(b, '\n')
+	b = appendCredentialScope(b, sr)
+	b = append(b, '\n')
+	return hex.AppendEncode(b, creqSum[:])
 }
 
 // stringToSign returns the string to sign for a canonical request.
@@ -635,18 +943,29 @@ func stringToSign(date time.Time, scope, creq string) []byte {
 	return []byte(algorithm + "\n" + date.Format(iso8601Basic) + "\n" + scope + "\n" + hex.EncodeToString(sum[:]))
 }
 
+// signingKeyID is what a signing key is derived from.
+type signingKeyID struct {
+	secret, region, service string
+	day                     int // YYYYMMDD
+}
+
 // signingKey derives the SigV4 signing key from the secret access key.
-func signingKey(secret string, date time.Time, region, service string) []byte {
-	day := date.Format(scopeDateLayout)
-	cacheKey := secret + "\x00" + day + "\x00" + region + "\x00" + service
-	if k, ok := signingKeys.get(cacheKey); ok {
+func signingKey(secret string, date time.Time, region, service string) [sha256.Size]byte {
+	y, m, d := date.Date()
+	id := signingKeyID{secret: secret, region: region, service: service, day: y*10000 + int(m)*100 + d}
+	if k, ok := signingKeys.get(id); ok {
 		return k
 	}
-	k := hmacSHA256([]byte("AWS4"+secret), []byte(day))
-	k = hmacSHA256(k, []byte(region))
-	k = hmacSHA256(k, []byte(service))
-	k = hmacSHA256(k, []byte(terminator))
-	signingKeys.put(cacheKey, k)
+	var buf [64]byte
+	day := date.AppendFormat(buf[:0], scopeDateLayout)
+	k := hmacSHA256([]byte("AWS4"+secret), day)
+	k = hmacSHA256(k[:], []byte(region))
+	k = hmacSHA256(k[:], []byte(service))
+	k = hmacSHA256(k[:], []byte(terminator))
+	// Region and service point into the request: copy them, so that the
+	// cache does not keep requests alive.
+	id.region, id.service = strings.Clone(region), strings.Clone(service)
+	signingKeys.put(id, k)
 	return k
 }
 
@@ -654,33 +973,52 @@ func signingKey(secret string, date time.Time, region, service string) []byte {
 // day, region, service), so a client signing many requests costs four
 // HMACs once a day instead of on every request. The cache is bounded: when
 // full it starts over.
-var signingKeys = &keyCache{m: make(map[string][]byte)}
+var signingKeys = &keyCache{m: make(map[signingKeyID][sha256.Size]byte)}
 
 const keyCacheMax = 4096
 
 type keyCache struct {
 	mu sync.Mutex
-	m  map[string][]byte
+	m  map[signingKeyID][sha256.Size]byte
 }
 
-func (c *keyCache) get(k string) ([]byte, bool) {
+func (c *keyCache) get(id signingKeyID) ([sha256.Size]byte, bool) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, ok := c.m[k]
-	return v, ok
+	k, ok := c.m[id]
+	c.mu.Unlock()
+	return k, ok
 }
 
-func (c *keyCache) put(k string, v []byte) {
+func (c *keyCache) put(id signingKeyID, k [sha256.Size]byte) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if len(c.m) >= keyCacheMax {
 		clear(c.m)
 	}
-	c.m[k] = v
+	c.m[id] = k
+	c.mu.Unlock()
 }
 
-func hmacSHA256(key, data []byte) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write(data)
-	return m.Sum(nil)
+// hmacSHA256 returns the HMAC-SHA256 of data under key (RFC 2104), without
+// allocating for data of up to a few hundred bytes.
+func hmacSHA256(key, data []byte) [sha256.Size]byte {
+	var k [sha256.BlockSize]byte
+	if len(key) > sha256.BlockSize {
+		sum := sha256.Sum256(key)
+		copy(k[:], sum[:])
+	} else {
+		copy(k[:], key)
+	}
+	var innerBuf [512]byte
+	inner := innerBuf[:sha256.BlockSize]
+	for i, c := range k {
+		inner[i] = c ^ 0x36
+	}
+	inner = append(inner, data...)
+	innerSum := sha256.Sum256(inner)
+	var outer [sha256.BlockSize + sha256.Size]byte
+	for i, c := range k {
+		outer[i] = c ^ 0x5c
+	}
+	copy(outer[sha256.BlockSize:], innerSum[:])
+	return sha256.Sum256(outer[:])
 }

@@ -235,7 +235,7 @@ func webIdentityForm(r *http.Request, body []byte) url.Values {
 	if !strings.Contains(raw, "AssumeRoleWithWebIdentity") {
 		return nil
 	}
-	form, err := url.ParseQuery(raw)
+	form, err := query.ParseForm(raw)
 	if err != nil || form.Get("Action") != "AssumeRoleWithWebIdentity" {
 		return nil
 	}
@@ -255,7 +255,7 @@ func queryForm(r *http.Request, body []byte) (url.Values, error) {
 	if r.Method == http.MethodPost {
 		raw = string(body)
 	}
-	form, err := url.ParseQuery(raw)
+	form, err := query.ParseForm(raw)
 	if err != nil {
 		return nil, &apiError{Status: http.StatusBadRequest, Code: "MalformedQueryString", Message: "The request's parameters are not a valid URL-encoded form: " + err.Error(), Sender: true}
 	}

@@ -13,8 +13,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -42,8 +44,13 @@ type Server struct {
 	now     func() time.Time
 }
 
+// randPool makes request IDs come from a buffered pool of randomness
+// instead of a crypto/rand read each; it is enabled once per process.
+var randPool sync.Once
+
 // New returns a server for the services; call Listen, then Serve.
 func New(log *slog.Logger, iamSvc *iam.Service, stsSvc *sts.Service, eksSvc *eks.Service, eksAuthSvc *eksauth.Service) *Server {
+	randPool.Do(uuid.EnableRandPool)
 	s := &Server{log: log, iam: iamSvc, sts: stsSvc, eks: eksSvc, eksAuth: eksAuthSvc, now: time.Now}
 	s.query = map[string]queryService{
 		"iam": {impl: iamSvc, sdkPkg: "github.com/aws/aws-sdk-go-v2/service/iam", version: "2010-05-08", namespace: query.IAMNamespace},

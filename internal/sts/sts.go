@@ -125,10 +125,9 @@ func (s *Service) AssumeRole(_ context.Context, caller *directory.Caller, in *sd
 	}
 	roleName := a.Resource[strings.LastIndexByte(a.Resource, '/')+1:]
 	role, ok := snap.AccountIAM(a.AccountID).Roles[directory.Key(roleName)]
-	notAuthorized := accessDenied(fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.ARN, roleARN))
 	if !ok || role.ARN != roleARN {
 		// AWS does not say whether the role exists.
-		return nil, notAuthorized
+		return nil, accessDenied(fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.ARN, roleARN))
 	}
 
 	// Duration: the role's maximum; one hour when chaining.

@@ -24,6 +24,12 @@
 // nested structure with no member set cannot be told from an absent one on
 // the wire and decodes as nil.
 //
+// ParseForm reads the form itself, exactly as url.ParseQuery does but with
+// fewer allocations. Decode works out once per input type how to fill it
+// (a plan, cached), and walks the form's keys sorted segment by segment
+// rather than building a tree of them, so a request costs little more
+// than the input's own pointers and slices.
+//
 // # Responses
 //
 // Encode writes <OpResponse><OpResult>…</OpResult><ResponseMetadata>…; an

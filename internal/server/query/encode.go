@@ -1,15 +1,16 @@
 package query
 
 import (
-	"bytes"
 	"encoding/base64"
-	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Namespaces of the Query services' XML responses.
@@ -54,21 +55,32 @@ func Encode(w io.Writer, op, xmlns, requestID string, out any) error {
 	if t.Kind() != reflect.Struct {
 		return fmt.Errorf("query: Encode %s: output must be a struct, got %T", op, out)
 	}
-	var b bytes.Buffer
-	b.WriteString("<" + op + `Response xmlns="`)
-	escape(&b, xmlns)
-	b.WriteString(`">`)
-	if len(fieldsOf(t)) > 0 || emptyResults[t] {
-		b.WriteString("<" + op + "Result>")
-		if err := encodeFields(&b, "", rv); err != nil {
-			return fmt.Errorf("query: Encode %s: %w", op, err)
+	buf := getBuffer()
+	defer putBuffer(buf)
+	e := encoder{b: *buf}
+	defer func() { *buf = e.b }()
+	e.b = append(e.b, '<')
+	e.b = append(e.b, op...)
+	e.b = append(e.b, `Response xmlns="`...)
+	e.b = appendEscaped(e.b, xmlns)
+	e.b = append(e.b, `">`...)
+	if p := planOf(t); len(p.fields) > 0 || emptyResults[t] {
+		e.b = append(e.b, '<')
+		e.b = append(e.b, op...)
+		e.b = append(e.b, "Result>"...)
+		if err := e.fields(p, rv); err != nil {
+			return fmt.Errorf("query: Encode %s: %w", op, errors.New(err.Error()))
 		}
-		b.WriteString("</" + op + "Result>")
+		e.b = append(e.b, "</"...)
+		e.b = append(e.b, op...)
+		e.b = append(e.b, "Result>"...)
 	}
-	b.WriteString("<ResponseMetadata><RequestId>")
-	escape(&b, requestID)
-	b.WriteString("</RequestId></ResponseMetadata></" + op + "Response>")
-	if _, err := w.Write(b.Bytes()); err != nil {
+	e.b = append(e.b, "<ResponseMetadata><RequestId>"...)
+	e.b = appendEscaped(e.b, requestID)
+	e.b = append(e.b, "</RequestId></ResponseMetadata></"...)
+	e.b = append(e.b, op...)
+	e.b = append(e.b, "Response>"...)
+	if _, err := w.Write(e.b); err != nil {
 		return fmt.Errorf("query: write %s response: %w", op, err)
 	}
 	return nil
@@ -81,20 +93,42 @@ func EncodeError(w io.Writer, xmlns, typ, code, message, requestID string) error
 	if typ != TypeSender && typ != TypeReceiver {
 		return fmt.Errorf("query: EncodeError: type %q is neither %s nor %s", typ, TypeSender, TypeReceiver)
 	}
-	var b bytes.Buffer
-	b.WriteString(`<ErrorResponse xmlns="`)
-	escape(&b, xmlns)
-	b.WriteString(`"><Error><Type>` + typ + "</Type><Code>")
-	escape(&b, code)
-	b.WriteString("</Code><Message>")
-	escape(&b, message)
-	b.WriteString("</Message></Error><RequestId>")
-	escape(&b, requestID)
-	b.WriteString("</RequestId></ErrorResponse>")
-	if _, err := w.Write(b.Bytes()); err != nil {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	b := append(*buf, `<ErrorResponse xmlns="`...)
+	b = appendEscaped(b, xmlns)
+	b = append(b, `"><Error><Type>`...)
+	b = append(b, typ...)
+	b = append(b, "</Type><Code>"...)
+	b = appendEscaped(b, code)
+	b = append(b, "</Code><Message>"...)
+	b = appendEscaped(b, message)
+	b = append(b, "</Message></Error><RequestId>"...)
+	b = appendEscaped(b, requestID)
+	b = append(b, "</RequestId></ErrorResponse>"...)
+	*buf = b
+	if _, err := w.Write(b); err != nil {
 		return fmt.Errorf("query: write %s error response: %w", code, err)
 	}
 	return nil
+}
+
+// buffers hold the responses Encode builds, so that they are not
+// allocated per response.
+var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxPooledBuffer bounds the buffers kept for reuse: one grown by a huge
+// response is dropped.
+const maxPooledBuffer = 256 << 10
+
+func getBuffer() *[]byte { return buffers.Get().(*[]byte) }
+
+func putBuffer(b *[]byte) {
+	if cap(*b) > maxPooledBuffer {
+		return
+	}
+	*b = (*b)[:0]
+	buffers.Put(b)
 }
 
 // isName reports whether s is a non-empty ASCII letter-and-digit name, as
@@ -111,164 +145,281 @@ func isName(s string) bool {
 	return true
 }
 
-// escape writes s as XML character data. Characters XML cannot carry become
-// U+FFFD. Text of printable ASCII without markup characters — most values,
-// and all of a session token — is written as it is.
-func escape(b *bytes.Buffer, s string) {
-	for i := 0; i < len(s); i++ {
+// appendEscaped appends s as XML character data, exactly as
+// xml.EscapeText writes it: markup characters, tabs and line ends as
+// character references, characters XML cannot carry (and bytes that are
+// not UTF-8) as U+FFFD. Text of printable ASCII without markup characters
+// — most values, and all of a session token — is appended as it is.
+func appendEscaped(b []byte, s string) []byte {
+	i := 0
+	for i < len(s) {
 		if c := s[i]; c < 0x20 || c > 0x7e || c == '&' || c == '<' || c == '>' || c == '"' || c == '\'' {
-			_ = xml.EscapeText(b, []byte(s)) // a bytes.Buffer does not fail
-			return
+			break
 		}
+		i++
 	}
-	b.WriteString(s)
+	b = append(b, s[:i]...)
+	last := i
+	for i < len(s) {
+		r, width := utf8.DecodeRuneInString(s[i:])
+		i += width
+		var esc string
+		switch r {
+		case '"':
+			esc = "&#34;"
+		case '\'':
+			esc = "&#39;"
+		case '&':
+			esc = "&amp;"
+		case '<':
+			esc = "&lt;"
+		case '>':
+			esc = "&gt;"
+		case '\t':
+			esc = "&#x9;"
+		case '\n':
+			esc = "&#xA;"
+		case '\r':
+			esc = "&#xD;"
+		default:
+			if !isInCharacterRange(r) || (r == utf8.RuneError && width == 1) {
+				esc = "\uFFFD"
+				break
+			}
+			continue
+		}
+		b = append(b, s[last:i-width]...)
+		b = append(b, esc...)
+		last = i
+	}
+	return append(b, s[last:]...)
 }
 
-// encodeFields writes the wire members of struct v as elements; path names
-// v in error messages.
-func encodeFields(b *bytes.Buffer, path string, v reflect.Value) error {
-	for _, f := range fieldsOf(v.Type()) {
+// isInCharacterRange reports whether r may appear in XML text.
+func isInCharacterRange(r rune) bool {
+	return r == 0x09 ||
+		r == 0x0A ||
+		r == 0x0D ||
+		r >= 0x20 && r <= 0xD7FF ||
+		r >= 0xE000 && r <= 0xFFFD ||
+		r >= 0x10000 && r <= 0x10FFFF
+}
+
+// encoder builds a response in b.
+type encoder struct {
+	b []byte
+}
+
+// open appends <name>.
+func (e *encoder) open(name string) {
+	e.b = append(e.b, '<')
+	e.b = append(e.b, name...)
+	e.b = append(e.b, '>')
+}
+
+// close appends </name>.
+func (e *encoder) close(name string) {
+	e.b = append(e.b, "</"...)
+	e.b = append(e.b, name...)
+	e.b = append(e.b, '>')
+}
+
+// pathSeg is one step of the path to a value: a member or union member
+// name, a list element's index (from 1), or, when index is -1, a map
+// value's key.
+type pathSeg struct {
+	name  string
+	index int
+	key   string
+}
+
+// pathError is an error encoding a value. The path to the value, which
+// its text starts with, is collected as the error goes up, so that no path
+// is built while encoding succeeds.
+type pathError struct {
+	rev []pathSeg // innermost first
+	msg string
+}
+
+// errorAt returns the error msg about the value being encoded.
+func errorAt(format string, args ...any) error {
+	return &pathError{msg: fmt.Sprintf(format, args...)}
+}
+
+// in adds the step s, the one taken to the value err is about, to its
+// path.
+func in(err error, s pathSeg) error {
+	if pe, ok := err.(*pathError); ok {
+		pe.rev = append(pe.rev, s)
+	}
+	return err
+}
+
+// Error returns "path: message", the path as Member.Sub, a list element
+// as List.member.N, a map value as Map["key"].
+func (e *pathError) Error() string {
+	s := ""
+	for i := len(e.rev) - 1; i >= 0; i-- {
+		switch p := e.rev[i]; {
+		case p.index > 0:
+			s += ".member." + strconv.Itoa(p.index)
+		case p.index < 0:
+			s = fmt.Sprintf("%s[%q]", s, p.key)
+		default:
+			s = join(s, p.name)
+		}
+	}
+	return s + ": " + e.msg
+}
+
+// fields appends the wire members of struct v as elements.
+func (e *encoder) fields(p *plan, v reflect.Value) error {
+	for i := range p.fields {
+		f := &p.fields[i]
 		fv := v.Field(f.index)
 		if fv.Kind() == reflect.String && fv.Len() == 0 {
 			continue // an unset enum
 		}
-		if err := encodeValue(b, f.name, join(path, f.name), fv); err != nil {
-			return err
+		if err := e.value(f.plan, f.name, fv); err != nil {
+			return in(err, pathSeg{name: f.name})
 		}
 	}
 	return nil
 }
 
-// encodeValue writes v as element name; a nil pointer, interface, list or
-// map is omitted. path names v in error messages.
-func encodeValue(b *bytes.Buffer, name, path string, v reflect.Value) error {
-	t := v.Type()
-	if members, ok := unionMembers[t]; ok {
+// value appends v, of type p.typ, as element name; a nil pointer,
+// interface, list or map is omitted.
+func (e *encoder) value(p *plan, name string, v reflect.Value) error {
+	switch p.kind {
+	case kindUnion:
 		if v.IsNil() {
 			return nil
 		}
-		return encodeUnion(b, name, path, t, members, v.Elem())
-	}
-	switch {
-	case t == timeType:
-		b.WriteString("<" + name + ">")
-		b.WriteString(v.Interface().(time.Time).UTC().Format(timeFormat))
-		b.WriteString("</" + name + ">")
+		return e.union(p, name, v.Elem())
+	case kindTime:
+		var tm time.Time
+		if v.CanAddr() {
+			tm = *v.Addr().Interface().(*time.Time) // without boxing a copy
+		} else {
+			tm = v.Interface().(time.Time)
+		}
+		e.open(name)
+		e.b = tm.UTC().AppendFormat(e.b, timeFormat)
+		e.close(name)
 		return nil
-	case t.Kind() == reflect.Pointer:
+	case kindPointer:
 		if v.IsNil() {
 			return nil
 		}
-		return encodeValue(b, name, path, v.Elem())
-	case t.Kind() == reflect.Struct:
-		b.WriteString("<" + name + ">")
-		if err := encodeFields(b, path, v); err != nil {
+		return e.value(p.elem, name, v.Elem())
+	case kindStruct:
+		e.open(name)
+		if err := e.fields(p, v); err != nil {
 			return err
 		}
-		b.WriteString("</" + name + ">")
+		e.close(name)
 		return nil
-	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8:
+	case kindBlob:
 		if v.IsNil() {
 			return nil
 		}
-		b.WriteString("<" + name + ">")
-		b.WriteString(base64.StdEncoding.EncodeToString(v.Bytes()))
-		b.WriteString("</" + name + ">")
+		e.open(name)
+		e.b = base64.StdEncoding.AppendEncode(e.b, v.Bytes())
+		e.close(name)
 		return nil
-	case t.Kind() == reflect.Slice:
-		return encodeList(b, name, path, v)
-	case t.Kind() == reflect.Map:
-		return encodeMap(b, name, path, v)
+	case kindList:
+		return e.list(p, name, v)
+	case kindMap:
+		return e.mapping(p, name, v)
 	}
-	s, ok := formatScalar(v)
-	if !ok {
-		return fmt.Errorf("%s: unsupported Go type %s", path, t)
-	}
-	b.WriteString("<" + name + ">")
-	escape(b, s)
-	b.WriteString("</" + name + ">")
-	return nil
-}
-
-// formatScalar renders a string, boolean or number; ok is false for any
-// other kind.
-func formatScalar(v reflect.Value) (s string, ok bool) {
 	switch v.Kind() {
 	case reflect.String:
-		return v.String(), true
+		e.open(name)
+		e.b = appendEscaped(e.b, v.String())
 	case reflect.Bool:
-		return strconv.FormatBool(v.Bool()), true
+		e.open(name)
+		e.b = strconv.AppendBool(e.b, v.Bool())
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return strconv.FormatInt(v.Int(), 10), true
+		e.open(name)
+		e.b = strconv.AppendInt(e.b, v.Int(), 10)
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return strconv.FormatUint(v.Uint(), 10), true
+		e.open(name)
+		e.b = strconv.AppendUint(e.b, v.Uint(), 10)
 	case reflect.Float32, reflect.Float64:
-		return strconv.FormatFloat(v.Float(), 'g', -1, v.Type().Bits()), true
+		// No number needs escaping: digits, '.', 'e', signs, NaN, Inf.
+		e.open(name)
+		e.b = strconv.AppendFloat(e.b, v.Float(), 'g', -1, v.Type().Bits())
+	default:
+		return errorAt("unsupported Go type %s", v.Type())
 	}
-	return "", false
+	e.close(name)
+	return nil
 }
 
-// encodeList writes slice v as <name><member>…</member>…</name>.
-func encodeList(b *bytes.Buffer, name, path string, v reflect.Value) error {
+// list appends slice v as <name><member>…</member>…</name>.
+func (e *encoder) list(p *plan, name string, v reflect.Value) error {
 	if v.IsNil() {
 		return nil
 	}
-	b.WriteString("<" + name + ">")
+	e.open(name)
 	for i := range v.Len() {
-		e, epath := v.Index(i), path+".member."+strconv.Itoa(i+1)
-		if (e.Kind() == reflect.Pointer || e.Kind() == reflect.Interface) && e.IsNil() {
-			return fmt.Errorf("%s: nil list element", epath)
+		el := v.Index(i)
+		if (el.Kind() == reflect.Pointer || el.Kind() == reflect.Interface) && el.IsNil() {
+			return in(errorAt("nil list element"), pathSeg{index: i + 1})
 		}
-		if err := encodeValue(b, "member", epath, e); err != nil {
-			return err
+		if err := e.value(p.elem, "member", el); err != nil {
+			return in(err, pathSeg{index: i + 1})
 		}
 	}
-	b.WriteString("</" + name + ">")
+	e.close(name)
 	return nil
 }
 
-// encodeMap writes map v as <name><entry><key/><value/></entry>…</name>,
+// mapping appends map v as <name><entry><key/><value/></entry>…</name>,
 // entries sorted by key.
-func encodeMap(b *bytes.Buffer, name, path string, v reflect.Value) error {
+func (e *encoder) mapping(p *plan, name string, v reflect.Value) error {
 	if v.IsNil() {
 		return nil
 	}
 	if v.Type().Key().Kind() != reflect.String {
-		return fmt.Errorf("%s: unsupported map key type %s", path, v.Type().Key())
+		return errorAt("unsupported map key type %s", v.Type().Key())
 	}
 	keys := v.MapKeys()
 	sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
-	b.WriteString("<" + name + ">")
+	e.open(name)
 	for _, k := range keys {
-		b.WriteString("<entry><key>")
-		escape(b, k.String())
-		b.WriteString("</key>")
-		if err := encodeValue(b, "value", fmt.Sprintf("%s[%q]", path, k.String()), v.MapIndex(k)); err != nil {
-			return err
+		e.b = append(e.b, "<entry><key>"...)
+		e.b = appendEscaped(e.b, k.String())
+		e.b = append(e.b, "</key>"...)
+		if err := e.value(p.elem, "value", v.MapIndex(k)); err != nil {
+			return in(err, pathSeg{index: -1, key: k.String()})
 		}
-		b.WriteString("</entry>")
+		e.b = append(e.b, "</entry>"...)
 	}
-	b.WriteString("</" + name + ">")
+	e.close(name)
 	return nil
 }
 
-// encodeUnion writes m, a member of union u (a pointer to a
+// union appends m, a member of union p.typ (a pointer to a
 // <Union>Member<Name> struct), as <name><Name>…</Name></name>.
-func encodeUnion(b *bytes.Buffer, name, path string, u reflect.Type, members []reflect.Type, m reflect.Value) error {
-	for _, mt := range members {
-		if m.Kind() != reflect.Pointer || m.Type().Elem() != mt {
+func (e *encoder) union(p *plan, name string, m reflect.Value) error {
+	for i := range p.members {
+		mt := &p.members[i]
+		if m.Kind() != reflect.Pointer || m.Type().Elem() != mt.typ {
 			continue
 		}
 		if m.IsNil() {
-			return fmt.Errorf("%s: nil union member", path)
+			return errorAt("nil union member")
 		}
-		mname := unionMemberName(u, mt)
-		b.WriteString("<" + name + ">")
-		if err := encodeValue(b, mname, join(path, mname), m.Elem().FieldByName("Value")); err != nil {
-			return err
+		if mt.value == nil {
+			return errorAt("union member %s has no Value field", mt.typ)
 		}
-		b.WriteString("</" + name + ">")
+		e.open(name)
+		if err := e.value(mt.plan, mt.name, m.Elem().FieldByIndex(mt.value)); err != nil {
+			return in(err, pathSeg{name: mt.name})
+		}
+		e.close(name)
 		return nil
 	}
-	return fmt.Errorf("%s: %s is not a known member of union %s", path, m.Type(), u)
+	return errorAt("%s is not a known member of union %s", m.Type(), p.typ)
 }
