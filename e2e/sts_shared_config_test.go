@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/assumed-dev/assumed/internal/testenv"
@@ -99,16 +97,7 @@ role_session_name = partner-session
 // (source_profile, role_arn, external_id, role_session_name,
 // duration_seconds).
 func TestSTSSharedConfigCLIAndBoto3(t *testing.T) {
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 is not installed")
-	}
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("the AWS CLI is not installed")
-	}
-	if err := exec.Command(python, "-c", "import boto3").Run(); err != nil {
-		t.Skip("boto3 is not installed")
-	}
+	python := requireClients(t, "import boto3")
 	w, err := world.Parse("world.yaml", []byte(stsTwoAccounts))
 	if err != nil {
 		t.Fatal(err)
@@ -123,28 +112,8 @@ func TestSTSSharedConfigCLIAndBoto3(t *testing.T) {
 	if err := os.WriteFile(config, []byte(stsConfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	// The AWS CLI caches assumed-role credentials in ~/.aws/cli/cache;
-	// a fresh HOME keeps another run's (or another server's) out.
-	home := t.TempDir()
-
-	cmd := exec.Command(python, "sts_two_accounts.py")
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "HOME=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env,
-		"HOME="+home,
+	runScript(t, python, "sts_two_accounts.py", env,
 		"AWS_SHARED_CREDENTIALS_FILE="+credentials,
 		"AWS_CONFIG_FILE="+config,
-		"AWS_ENDPOINT_URL="+env.URL,
 	)
-	out, err := cmd.CombinedOutput()
-	t.Logf("%s", out)
-	if err != nil {
-		t.Fatalf("sts_two_accounts.py: %v\nserver log:\n%s", err, env.Logs())
-	}
-	if !strings.HasSuffix(strings.TrimSpace(string(out)), "passed, 0 failed") {
-		t.Fatalf("sts_two_accounts.py did not finish its checks")
-	}
 }

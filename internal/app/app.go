@@ -214,16 +214,23 @@ func writeFileAtomic(path, content string, mode os.FileMode) error {
 // pruneSigningKeys drops the cluster issuers' retired signing keys once
 // every token they signed has expired, every interval until ctx ends.
 func pruneSigningKeys(ctx context.Context, eksSvc *eks.Service, log *slog.Logger, interval time.Duration) {
+	every(ctx, interval, func(time.Time) {
+		if err := eksSvc.PruneSigningKeys(ctx); err != nil && ctx.Err() == nil {
+			log.Error("prune cluster signing keys", "err", err)
+		}
+	})
+}
+
+// every calls fn every interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, fn func(now time.Time)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
-			if err := eksSvc.PruneSigningKeys(ctx); err != nil && ctx.Err() == nil {
-				log.Error("prune cluster signing keys", "err", err)
-			}
+		case now := <-t.C:
+			fn(now)
 		}
 	}
 }
@@ -250,23 +257,16 @@ const (
 // it rereads the stored ring (another node may have rotated it), rotates
 // it when due, stores it, and hands it to STS.
 func rotateKeyRing(ctx context.Context, st store.Store, sealer *creds.Sealer, stsSvc *sts.Service, log *slog.Logger, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			ring, err := loadKeyRing(ctx, st, sealer, now)
-			if err != nil {
-				if ctx.Err() == nil {
-					log.Error("rotate the session key ring", "err", err)
-				}
-				continue
+	every(ctx, interval, func(now time.Time) {
+		ring, err := loadKeyRing(ctx, st, sealer, now)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Error("rotate the session key ring", "err", err)
 			}
-			stsSvc.SetSealer(ring)
+			return
 		}
-	}
+		stsSvc.SetSealer(ring)
+	})
 }
 
 // loadKeyRing reads the session-token key ring from the store (sealed with

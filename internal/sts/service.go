@@ -60,15 +60,7 @@ func (s *Service) AssumeRoleAsService(_ context.Context, origin *directory.Calle
 	actions := []string{"sts:AssumeRole"}
 	if len(in.Tags) > 0 {
 		actions = append(actions, "sts:TagSession")
-		keys := make([]string, 0, len(in.Tags))
-		for _, t := range in.Tags {
-			ctx.Set("aws:RequestTag/"+t.Key, t.Value)
-			keys = append(keys, t.Key)
-		}
-		ctx.SetMulti("aws:TagKeys", keys...)
-		if len(in.TransitiveTagKeys) > 0 {
-			ctx.SetMulti("sts:TransitiveTagKeys", in.TransitiveTagKeys...)
-		}
+		setTagKeys(ctx, in.Tags, in.TransitiveTagKeys)
 	}
 	principal := &policy.Principal{Type: arn.PrincipalService, ARN: in.Service}
 	if err := authz.AssumeRoleAsService(snap, principal, role, actions, ctx); err != nil {
@@ -83,20 +75,11 @@ func (s *Service) AssumeRoleAsService(_ context.Context, origin *directory.Calle
 			return nil, nil, malformedPolicy(err.Error())
 		}
 	}
-	packed, err := packedPercent(in.Policy, nil, in.Tags)
-	if err != nil {
-		return nil, nil, err
-	}
-	if packed > 100 {
-		return nil, nil, packedTooLarge(packed)
-	}
-	now := s.now().UTC().Truncate(time.Second)
 	sess := &directory.Session{
-		AccountID: a.AccountID, IssuedAt: now, Expiration: now.Add(in.Duration),
-		RoleName: role.Name, RolePath: role.Path, RoleID: role.ID, SessionName: in.SessionName,
+		AccountID: a.AccountID, RoleName: role.Name, RolePath: role.Path, RoleID: role.ID, SessionName: in.SessionName,
 		Policy: in.Policy, Tags: in.Tags, TransitiveTagKeys: in.TransitiveTagKeys,
 	}
-	c, err := s.issue(sess)
+	c, _, err := s.startSession(sess, nil, in.Duration)
 	if err != nil {
 		return nil, nil, err
 	}

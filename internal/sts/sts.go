@@ -198,17 +198,7 @@ func (s *Service) AssumeRole(_ context.Context, caller *directory.Caller, in *sd
 	if in.ExternalId != nil {
 		reqCtx.Set("sts:ExternalId", *in.ExternalId)
 	}
-	if len(allTags) > 0 {
-		keys := make([]string, 0, len(allTags))
-		for _, t := range allTags {
-			reqCtx.Set("aws:RequestTag/"+t.Key, t.Value)
-			keys = append(keys, t.Key)
-		}
-		reqCtx.SetMulti("aws:TagKeys", keys...)
-	}
-	if len(in.TransitiveTagKeys) > 0 {
-		reqCtx.SetMulti("sts:TransitiveTagKeys", in.TransitiveTagKeys...)
-	}
+	setTagKeys(reqCtx, allTags, in.TransitiveTagKeys)
 	if sourceIdentity != "" {
 		reqCtx.Set("sts:SourceIdentity", sourceIdentity)
 	}
@@ -220,25 +210,11 @@ func (s *Service) AssumeRole(_ context.Context, caller *directory.Caller, in *sd
 		return nil, err
 	}
 
-	// Packed size of the session policies and tags.
-	packed, err := packedPercent(sessionPolicy, in.PolicyArns, allTags)
-	if err != nil {
-		return nil, err
-	}
-	if packed > 100 {
-		return nil, packedTooLarge(packed)
-	}
-
-	now := s.now().UTC().Truncate(time.Second)
 	sess := &directory.Session{
-		AccountID: a.AccountID, IssuedAt: now, Expiration: now.Add(time.Duration(duration) * time.Second),
-		RoleName: role.Name, RolePath: role.Path, RoleID: role.ID, SessionName: name,
+		AccountID: a.AccountID, RoleName: role.Name, RolePath: role.Path, RoleID: role.ID, SessionName: name,
 		Policy: sessionPolicy, Tags: allTags, TransitiveTagKeys: transitive, SourceIdentity: sourceIdentity, Chained: chained,
 	}
-	for _, p := range in.PolicyArns {
-		sess.PolicyARNs = append(sess.PolicyARNs, aws.ToString(p.Arn))
-	}
-	credsOut, err := s.issue(sess)
+	credsOut, packed, err := s.startSession(sess, in.PolicyArns, time.Duration(duration)*time.Second)
 	if err != nil {
 		return nil, err
 	}

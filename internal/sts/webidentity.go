@@ -144,15 +144,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, caller *directo
 	actions := []string{"sts:AssumeRoleWithWebIdentity"}
 	if len(tags) > 0 {
 		actions = append(actions, "sts:TagSession")
-		keys := make([]string, 0, len(tags))
-		for _, t := range tags {
-			reqCtx.Set("aws:RequestTag/"+t.Key, t.Value)
-			keys = append(keys, t.Key)
-		}
-		reqCtx.SetMulti("aws:TagKeys", keys...)
-		if len(transitive) > 0 {
-			reqCtx.SetMulti("sts:TransitiveTagKeys", transitive...)
-		}
+		setTagKeys(reqCtx, tags, transitive)
 	}
 	if sourceIdentity != "" {
 		actions = append(actions, "sts:SetSourceIdentity")
@@ -166,24 +158,12 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, caller *directo
 		return nil, err
 	}
 
-	packed, err := packedPercent(sessionPolicy, in.PolicyArns, tags)
-	if err != nil {
-		return nil, err
-	}
-	if packed > 100 {
-		return nil, packedTooLarge(packed)
-	}
-	issued := now.UTC().Truncate(time.Second)
 	sess := &directory.Session{
-		AccountID: a.AccountID, IssuedAt: issued, Expiration: issued.Add(time.Duration(duration) * time.Second),
-		RoleName: role.Name, RolePath: role.Path, RoleID: role.ID, SessionName: name,
+		AccountID: a.AccountID, RoleName: role.Name, RolePath: role.Path, RoleID: role.ID, SessionName: name,
 		Policy: sessionPolicy, Tags: tags, TransitiveTagKeys: transitive, SourceIdentity: sourceIdentity,
 		FederatedProvider: provider.ARN, Subject: tok.Subject,
 	}
-	for _, p := range in.PolicyArns {
-		sess.PolicyARNs = append(sess.PolicyARNs, aws.ToString(p.Arn))
-	}
-	credsOut, err := s.issue(sess)
+	credsOut, packed, err := s.startSession(sess, in.PolicyArns, time.Duration(duration)*time.Second)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +176,9 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, caller *directo
 		Provider: aws.String(provider.ARN),
 	}
 	if sessionPolicy != "" || len(in.PolicyArns) > 0 || len(tags) > 0 {
+		//lint:ignore SA1019 kept on the wire for the clients that read it
 		out.PackedPolicySize = aws.Int32(int32(packed))
+		out.SessionTokenUtilization = aws.Int32(int32(packed))
 	}
 	if sourceIdentity != "" {
 		out.SourceIdentity = aws.String(sourceIdentity)

@@ -129,8 +129,8 @@ func TestSeed000ProviderInTargetAccount(t *testing.T) {
 	if got := aws.ToString(out.AssumedRoleUser.Arn); got != "arn:aws:sts::222222222222:assumed-role/account-b-role/pod" {
 		t.Errorf("AssumedRoleUser.Arn = %q", got)
 	}
-	if !strings.HasPrefix(aws.ToString(out.Credentials.AccessKeyId), "ASIA") || out.PackedPolicySize != nil {
-		t.Errorf("credentials %q, packed size %v", aws.ToString(out.Credentials.AccessKeyId), out.PackedPolicySize)
+	if !strings.HasPrefix(aws.ToString(out.Credentials.AccessKeyId), "ASIA") || out.SessionTokenUtilization != nil {
+		t.Errorf("credentials %q, packed size %v", aws.ToString(out.Credentials.AccessKeyId), out.SessionTokenUtilization)
 	}
 
 	// (a) The SDK's own web-identity provider, with a token file.
@@ -324,7 +324,7 @@ func TestWebIdentityRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.PackedPolicySize == nil {
+	if out.SessionTokenUtilization == nil {
 		t.Error("PackedPolicySize missing with a session policy")
 	}
 	sess := iam.NewFromConfig(env.Config(aws.ToString(out.Credentials.AccessKeyId), aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken)))
