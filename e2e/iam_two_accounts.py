@@ -15,49 +15,7 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
-CHECKS = 0
-
-
-def ok(what):
-    global CHECKS
-    CHECKS += 1
-    print(f"ok {CHECKS}: {what}")
-
-
-def fail(what):
-    print(f"FAIL: {what}")
-    print(f"{CHECKS} passed, 1 failed")
-    sys.exit(1)
-
-
-def cli(profile, *args, env=None, expect=None):
-    """Run the AWS CLI; return its JSON output, or check the error code."""
-    cmd = ["aws", "--output", "json"] + (["--profile", profile] if profile else []) + list(args)
-    run_env = dict(os.environ)
-    run_env.update(env or {})
-    p = subprocess.run(cmd, capture_output=True, text=True, env=run_env)
-    if expect:
-        if p.returncode == 0 or f"({expect})" not in p.stderr:
-            fail(f"aws {' '.join(args)}: want error {expect}, got exit {p.returncode}: {p.stdout}{p.stderr}")
-        return p.stderr
-    if p.returncode != 0:
-        fail(f"aws {' '.join(args)}: exit {p.returncode}: {p.stderr}")
-    return json.loads(p.stdout) if p.stdout.strip() else {}
-
-
-def boto_error(fn, code):
-    try:
-        fn()
-    except botocore.exceptions.ClientError as e:
-        got = e.response["Error"]["Code"]
-        if got != code:
-            fail(f"want {code}, got {got}: {e}")
-        return e.response["Error"]["Message"]
-    fail(f"want {code}, the call succeeded")
-
-
-def doc(statements):
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+from checks import ok, fail, done, cli, boto_error, doc
 
 
 def main():
@@ -160,7 +118,7 @@ def main():
         fail("account B sees account A's entities")
     ok("account B sees only its own entities")
 
-    print(f"{CHECKS} passed, 0 failed")
+    done()
 
 
 if __name__ == "__main__":

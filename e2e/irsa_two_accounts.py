@@ -23,7 +23,8 @@ import urllib.request
 import boto3
 import botocore.exceptions
 
-CHECKS = 0
+from checks import ok, fail, done, cli, boto_error, doc
+
 
 A, B = "111111111111", "222222222222"
 AUD = "sts.amazonaws.com"
@@ -34,57 +35,6 @@ DIR = os.environ["IRSA_DIR"]
 # the role and the token file.
 POD_ENV = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
 WEB_IDENTITY = "AssumeRoleWithWebIdentity"
-
-
-def ok(what):
-    global CHECKS
-    CHECKS += 1
-    print(f"ok {CHECKS}: {what}")
-
-
-def fail(what):
-    print(f"FAIL: {what}")
-    print(f"{CHECKS} passed, 1 failed")
-    sys.exit(1)
-
-
-def cli(profile, *args, env=None, expect=None, operation=None):
-    """Run the AWS CLI (with a profile, or none); return its JSON output,
-    or, with expect, check the error code (and the failing operation) and
-    return the error text."""
-    cmd = ["aws", "--output", "json"] + (["--profile", profile] if profile else []) + list(args)
-    run_env = dict(os.environ)
-    run_env.update(env or {})
-    p = subprocess.run(cmd, capture_output=True, text=True, env=run_env)
-    what = " ".join(cmd[3:])
-    if expect:
-        if p.returncode == 0 or f"({expect})" not in p.stderr:
-            fail(f"aws {what}: want error {expect}, got exit {p.returncode}: {p.stdout}{p.stderr}")
-        if operation and f"when calling the {operation} operation" not in p.stderr:
-            fail(f"aws {what}: want the {operation} call to fail: {p.stderr}")
-        return p.stderr
-    if p.returncode != 0:
-        fail(f"aws {what}: exit {p.returncode}: {p.stderr}")
-    return json.loads(p.stdout) if p.stdout.strip() else {}
-
-
-def boto_error(fn, code, operation=None):
-    """Call fn; check it fails with code (in the given operation) and
-    return the error message."""
-    try:
-        fn()
-    except botocore.exceptions.ClientError as e:
-        got = e.response["Error"]["Code"]
-        if got != code:
-            fail(f"want {code}, got {got}: {e}")
-        if operation and e.operation_name != operation:
-            fail(f"want the {operation} call to fail, got {e.operation_name}: {e}")
-        return e.response["Error"]["Message"]
-    fail(f"want {code}, the call succeeded")
-
-
-def doc(statements):
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 def irsa_trust(provider_arn, host, sub):
@@ -431,7 +381,7 @@ role_arn={a_role}
     want_assumed(cli("x", "sts", "get-caller-identity", env=dict(POD_ENV, AWS_CONFIG_FILE=cfg)), B, "account-b-role", "again", "profile x, session name")
     ok("CLI: profile with role_session_name = again is account-b-role/again")
 
-    print(f"{CHECKS} passed, 0 failed")
+    done()
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@ import urllib.request
 import boto3
 import botocore.exceptions
 
-CHECKS = 0
+from checks import ok, fail, done, cli, boto_error, doc
+
 
 A, B = "111111111111", "222222222222"
 POD_AUD = "pods.eks.amazonaws.com"
@@ -42,57 +43,6 @@ TARGET_NOTAG = f"arn:aws:iam::{B}:role/target-notag"
 ASSOC_ARN = re.compile(r"^arn:aws:eks:us-east-1:111111111111:podidentityassociation/prod/(a-[0-9a-z]{17})$")
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 ASSUME_OP = "AssumeRoleForPodIdentity"
-
-
-def ok(what):
-    global CHECKS
-    CHECKS += 1
-    print(f"ok {CHECKS}: {what}")
-
-
-def fail(what):
-    print(f"FAIL: {what}")
-    print(f"{CHECKS} passed, 1 failed")
-    sys.exit(1)
-
-
-def cli(profile, *args, env=None, expect=None, operation=None):
-    """Run the AWS CLI (with a profile, or none); return its JSON output,
-    or, with expect, check the error code (and the failing operation) and
-    return the error text."""
-    cmd = ["aws", "--output", "json"] + (["--profile", profile] if profile else []) + list(args)
-    run_env = dict(os.environ)
-    run_env.update(env or {})
-    p = subprocess.run(cmd, capture_output=True, text=True, env=run_env)
-    what = " ".join(cmd[3:])
-    if expect:
-        if p.returncode == 0 or f"({expect})" not in p.stderr:
-            fail(f"aws {what}: want error {expect}, got exit {p.returncode}: {p.stdout}{p.stderr}")
-        if operation and f"when calling the {operation} operation" not in p.stderr:
-            fail(f"aws {what}: want the {operation} call to fail: {p.stderr}")
-        return p.stderr
-    if p.returncode != 0:
-        fail(f"aws {what}: exit {p.returncode}: {p.stderr}")
-    return json.loads(p.stdout) if p.stdout.strip() else {}
-
-
-def boto_error(fn, code, operation=None):
-    """Call fn; check it fails with code (in the given operation) and
-    return the error message."""
-    try:
-        fn()
-    except botocore.exceptions.ClientError as e:
-        got = e.response["Error"]["Code"]
-        if got != code:
-            fail(f"want {code}, got {got}: {e}")
-        if operation and e.operation_name != operation:
-            fail(f"want the {operation} call to fail, got {e.operation_name}: {e}")
-        return e.response["Error"]["Message"]
-    fail(f"want {code}, the call succeeded")
-
-
-def doc(statements):
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 def write(name, content):
@@ -459,7 +409,7 @@ def main():
     eks_auth_cli(node, cross_tok, expect="InvalidTokenException")
     ok("CLI: delete-cluster prod; re-created, it has no associations and the old cluster's tokens are refused (InvalidTokenException)")
 
-    print(f"{CHECKS} passed, 0 failed")
+    done()
 
 
 if __name__ == "__main__":

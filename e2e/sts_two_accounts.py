@@ -17,58 +17,14 @@ import sys
 import boto3
 import botocore.exceptions
 
-CHECKS = 0
+from checks import ok, fail, done, cli, boto_error
+
 
 A, B = "111111111111", "222222222222"
 B_ROLE = f"arn:aws:iam::{B}:role/account-b-role"
 A_ROLE = f"arn:aws:iam::{A}:role/account-a-role"
 PARTNER_ROLE = f"arn:aws:iam::{A}:role/partner-role"
 CHAIN_LIMIT = "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
-
-
-def ok(what):
-    global CHECKS
-    CHECKS += 1
-    print(f"ok {CHECKS}: {what}")
-
-
-def fail(what):
-    print(f"FAIL: {what}")
-    print(f"{CHECKS} passed, 1 failed")
-    sys.exit(1)
-
-
-def cli(profile, *args, expect=None, operation=None):
-    """Run the AWS CLI with a profile; return its JSON output, or, with
-    expect, check the error code (and the failing operation) and return
-    the error text."""
-    cmd = ["aws", "--output", "json", "--profile", profile] + list(args)
-    p = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ))
-    what = f"aws --profile {profile} {' '.join(args)}"
-    if expect:
-        if p.returncode == 0 or f"({expect})" not in p.stderr:
-            fail(f"{what}: want error {expect}, got exit {p.returncode}: {p.stdout}{p.stderr}")
-        if operation and f"when calling the {operation} operation" not in p.stderr:
-            fail(f"{what}: want the {operation} call to fail: {p.stderr}")
-        return p.stderr
-    if p.returncode != 0:
-        fail(f"{what}: exit {p.returncode}: {p.stderr}")
-    return json.loads(p.stdout) if p.stdout.strip() else {}
-
-
-def boto_error(fn, code, operation=None):
-    """Call fn; check it fails with code (in the given operation) and
-    return the error message."""
-    try:
-        fn()
-    except botocore.exceptions.ClientError as e:
-        got = e.response["Error"]["Code"]
-        if got != code:
-            fail(f"want {code}, got {got}: {e}")
-        if operation and e.operation_name != operation:
-            fail(f"want the {operation} call to fail, got {e.operation_name}: {e}")
-        return e.response["Error"]["Message"]
-    fail(f"want {code}, the call succeeded")
 
 
 def session(profile):
@@ -162,7 +118,7 @@ def main():
         fail(f"assume_role without tags: access key {creds['AccessKeyId']}")
     ok("boto3: the same assume_role without tags works")
 
-    print(f"{CHECKS} passed, 0 failed")
+    done()
 
 
 if __name__ == "__main__":
