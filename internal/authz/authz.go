@@ -13,6 +13,7 @@ package authz
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/assumed-dev/assumed/arn"
 	"github.com/assumed-dev/assumed/internal/directory"
@@ -199,7 +200,7 @@ func sessionSet(snap *directory.Snapshot, s *directory.Session) *policy.Set {
 	}
 	var es []policy.Entry
 	if s.Policy != "" {
-		if p, err := policy.ParseWithOptions(s.Policy, policy.Session, policy.Options{MaxSize: -1}); err == nil {
+		if p, ok := sessionPolicy(s.Policy); ok {
 			es = append(es, policy.Entry{ID: "session policy", Policy: p})
 		}
 	}
@@ -209,6 +210,39 @@ func sessionSet(snap *directory.Snapshot, s *directory.Session) *policy.Set {
 		}
 	}
 	return policy.NewSet(es...)
+}
+
+// sessionPolicies caches compiled inline session policies by document:
+// every request signed with a session's credentials needs its policy,
+// and a session's requests repeat it. The cache is bounded; when full,
+// it is emptied.
+var sessionPolicies = struct {
+	sync.Mutex
+	m map[string]*policy.Policy
+}{m: map[string]*policy.Policy{}}
+
+const maxCachedSessionPolicies = 4096
+
+// sessionPolicy compiles an inline session policy (cached); ok is false
+// when it no longer parses.
+func sessionPolicy(doc string) (*policy.Policy, bool) {
+	sessionPolicies.Lock()
+	p, ok := sessionPolicies.m[doc]
+	sessionPolicies.Unlock()
+	if ok {
+		return p, true
+	}
+	p, err := policy.ParseWithOptions(doc, policy.Session, policy.Options{MaxSize: -1})
+	if err != nil {
+		return nil, false
+	}
+	sessionPolicies.Lock()
+	if len(sessionPolicies.m) >= maxCachedSessionPolicies {
+		clear(sessionPolicies.m)
+	}
+	sessionPolicies.m[doc] = p
+	sessionPolicies.Unlock()
+	return p, true
 }
 
 // mergeTags overrides base tags with session tags, keys compared
