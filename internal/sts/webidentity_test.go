@@ -433,6 +433,8 @@ func TestExternalIssuer(t *testing.T) {
 	future.NotBefore = jwt.NewNumericDate(time.Now().Add(time.Hour))
 	tagged := good
 	tagged.Tags = map[string]any{"principal_tags": map[string]any{"team": []any{"platform"}}, "transitive_tag_keys": []any{"team"}}
+	badTags := good
+	badTags.Tags = map[string]any{"principal_tags": map[string]any{"team": []any{"a", "b"}}}
 
 	cases := []struct {
 		name, role, token, code, msg string
@@ -449,6 +451,7 @@ func TestExternalIssuer(t *testing.T) {
 		{"HS256 keyed with the public key", role, is.sign(t, jose.HS256, "rsa-1", hmacKey, good), "InvalidIdentityToken", ""},
 		{"session tags without sts:TagSession", role, is.sign(t, jose.RS256, "rsa-1", is.rsa, tagged), "AccessDenied", "sts:TagSession"},
 		{"session tags with sts:TagSession", "arn:aws:iam::222222222222:role/ci-tags", is.sign(t, jose.RS256, "rsa-1", is.rsa, tagged), "", ""},
+		{"a session tag with two values", "arn:aws:iam::222222222222:role/ci-tags", is.sign(t, jose.RS256, "rsa-1", is.rsa, badTags), "IDPRejectedClaim", "exactly one value"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
