@@ -36,6 +36,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strconv"
@@ -76,6 +77,8 @@ type options struct {
 	// webIdentityToken, when set, makes every call an unsigned
 	// AssumeRoleWithWebIdentity with this token instead of AssumeRole.
 	webIdentityToken string
+	// cpuProfile, when set, receives a CPU profile of the measured phase.
+	cpuProfile string
 }
 
 func main() {
@@ -108,7 +111,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 		w := runPhase(ctx, clients, opt, names, opt.warmup, opt.duration)
 		fmt.Fprintf(stdout, "warm-up: %d requests, %d errors\n", w.Requests, w.Requests-w.OK)
 	}
+	if opt.cpuProfile != "" {
+		f, err := os.Create(opt.cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "assumed-load:", err)
+			return 2
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "assumed-load:", err)
+			return 2
+		}
+	}
 	res := runPhase(ctx, clients, opt, names, opt.requests, opt.duration)
+	if opt.cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	res.Endpoint, res.Concurrency = opt.endpoint, opt.concurrency
 	res.print(stdout)
 	if opt.outJSON != "" {
@@ -146,6 +164,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.sessionNamePrefix, "session-name-prefix", "load", "prefix of the RoleSessionName; a sequence number is appended")
 	fs.StringVar(&o.region, "region", "us-east-1", "signing region")
 	fs.StringVar(&o.outJSON, "out-json", "", "also write the results as JSON to this file")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the load generator's measured phase to this file")
 	tokenFile := fs.String("web-identity-token-file", "", "call AssumeRoleWithWebIdentity (unsigned) with the token in this file instead of AssumeRole")
 	if err := fs.Parse(args); err != nil {
 		return o, err
