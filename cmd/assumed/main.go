@@ -94,7 +94,7 @@ EKS Pod Identity APIs and an OIDC issuer, with AWS's real policy evaluation.`,
 	root.SilenceUsage = true
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
-	root.AddCommand(newVersionCommand(), newPolicyCommand(), newServeCommand(s), newTokenCommand(s), newAgentCommand(s))
+	root.AddCommand(newVersionCommand(), newPolicyCommand(), newServeCommand(s), newTokenCommand(s), newAgentCommand(s), newClusterCommand(s))
 	return root
 }
 
