@@ -10,8 +10,10 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -524,5 +526,40 @@ func TestOwnIssuerVerifiedWithoutNetwork(t *testing.T) {
 	}
 	if got := aws.ToString(out.Provider); !strings.HasPrefix(got, "arn:aws:iam::222222222222:oidc-provider/issuer.invalid/_assumed/oidc/id/") {
 		t.Errorf("Provider = %q", got)
+	}
+}
+
+// AssumeRoleWithWebIdentity is unsigned: an Authorization header that
+// would not verify is ignored, as AWS ignores it, in a POST form or a GET
+// query string.
+func TestWebIdentityIgnoresAuthorization(t *testing.T) {
+	env := startWorld(t, seed003)
+	token := wiToken(t, env, testenv.AccountA, "src", "team", "worker")
+	form := url.Values{
+		"Action": {"AssumeRoleWithWebIdentity"}, "Version": {"2011-06-15"},
+		"RoleArn": {"arn:aws:iam::222222222222:role/target-role"}, "RoleSessionName": {"raw"}, "WebIdentityToken": {token},
+	}
+	for _, method := range []string{http.MethodPost, http.MethodGet} {
+		var req *http.Request
+		var err error
+		if method == http.MethodPost {
+			req, err = http.NewRequest(method, env.URL+"/", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		} else {
+			req, err = http.NewRequest(method, env.URL+"/?"+form.Encode(), nil)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAXXXXXXXXXXXXXXXX/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=00")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), "<Arn>arn:aws:sts::222222222222:assumed-role/target-role/raw</Arn>") {
+			t.Errorf("%s: status %d: %s", method, resp.StatusCode, b)
+		}
 	}
 }
