@@ -269,6 +269,23 @@ func (s *Snapshot) EffectiveTrust(r *Role) (doc string, compiled *policy.Policy)
 	return doc, compiled
 }
 
+// RoleByARN returns the role with this ARN (path included), if it exists.
+func (s *Snapshot) RoleByARN(roleARN string) (*Role, bool) {
+	parts := strings.SplitN(roleARN, ":", 6)
+	if len(parts) != 6 || !strings.HasPrefix(parts[5], "role/") {
+		return nil, false
+	}
+	acct, ok := s.IAM[parts[4]]
+	if !ok {
+		return nil, false
+	}
+	r, ok := acct.Roles[Key(parts[5][strings.LastIndexByte(parts[5], '/')+1:])]
+	if !ok || r.ARN != roleARN {
+		return nil, false
+	}
+	return r, true
+}
+
 // PrincipalID returns the unique ID of the user or role with this ARN, or
 // "" when there is none.
 func (s *Snapshot) PrincipalID(principalARN string) string {
@@ -283,7 +300,7 @@ func (s *Snapshot) PrincipalID(principalARN string) string {
 	name := parts[5][strings.LastIndexByte(parts[5], '/')+1:]
 	switch {
 	case strings.HasPrefix(parts[5], "role/"):
-		if r, ok := acct.Roles[Key(name)]; ok && r.ARN == principalARN {
+		if r, ok := s.RoleByARN(principalARN); ok {
 			return r.ID
 		}
 	case strings.HasPrefix(parts[5], "user/"):

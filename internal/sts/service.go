@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
@@ -41,13 +40,13 @@ var ErrServiceDenied = errors.New("the role's trust policy does not allow the se
 // limited by the role's MaxSessionDuration. A refusal wraps
 // ErrServiceDenied with the explanation.
 func (s *Service) AssumeRoleAsService(_ context.Context, origin *directory.Caller, in ServiceAssumption) (*directory.Session, *types.Credentials, error) {
-	a, err := arn.Parse(in.RoleARN)
-	if err != nil || a.Service != "iam" || !strings.HasPrefix(a.Resource, "role/") {
+	a, err := parseRoleARN(in.RoleARN)
+	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %s is not a role ARN", ErrServiceDenied, in.RoleARN)
 	}
 	snap := s.dir.Snapshot()
-	role, ok := snap.AccountIAM(a.AccountID).Roles[directory.Key(a.Resource[strings.LastIndexByte(a.Resource, '/')+1:])]
-	if !ok || role.ARN != in.RoleARN {
+	role, ok := snap.RoleByARN(in.RoleARN)
+	if !ok {
 		return nil, nil, fmt.Errorf("%w: role %s does not exist", ErrServiceDenied, in.RoleARN)
 	}
 	ctx := policy.NewContext()

@@ -83,11 +83,8 @@ func (s *Service) AssumeRole(_ context.Context, caller *directory.Caller, in *sd
 	if err := checkLength(roleARN, "roleArn", 20, 2048); err != nil {
 		return nil, err
 	}
-	if err := checkLength(name, "roleSessionName", 2, 64); err != nil {
+	if err := checkName(name, "roleSessionName"); err != nil {
 		return nil, err
-	}
-	if !sessionNamePattern.MatchString(name) {
-		return nil, invalidField(name, "roleSessionName", `Member must satisfy regular expression pattern: [\w+=,.@-]*`)
 	}
 	if in.ExternalId != nil {
 		if err := checkLength(*in.ExternalId, "externalId", 2, 1224); err != nil {
@@ -99,11 +96,8 @@ func (s *Service) AssumeRole(_ context.Context, caller *directory.Caller, in *sd
 	}
 	if in.SourceIdentity != nil {
 		si := *in.SourceIdentity
-		if err := checkLength(si, "sourceIdentity", 2, 64); err != nil {
+		if err := checkName(si, "sourceIdentity"); err != nil {
 			return nil, err
-		}
-		if !sessionNamePattern.MatchString(si) {
-			return nil, invalidField(si, "sourceIdentity", `Member must satisfy regular expression pattern: [\w+=,.@-]*`)
 		}
 		if strings.HasPrefix(strings.ToLower(si), "aws:") {
 			return nil, validation("Source identity cannot start with the prefix 'aws:'")
@@ -119,31 +113,29 @@ func (s *Service) AssumeRole(_ context.Context, caller *directory.Caller, in *sd
 	}
 
 	snap := s.dir.Snapshot()
-	a, err := arn.Parse(roleARN)
-	if err != nil || a.Service != "iam" || !strings.HasPrefix(a.Resource, "role/") {
-		return nil, validation("%s is invalid", roleARN)
+	a, err := parseRoleARN(roleARN)
+	if err != nil {
+		return nil, err
 	}
-	roleName := a.Resource[strings.LastIndexByte(a.Resource, '/')+1:]
-	role, ok := snap.AccountIAM(a.AccountID).Roles[directory.Key(roleName)]
-	if !ok || role.ARN != roleARN {
+	role, ok := snap.RoleByARN(roleARN)
+	if !ok {
 		// AWS does not say whether the role exists.
 		return nil, accessDenied(fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.ARN, roleARN))
 	}
 
 	// Duration: the role's maximum; one hour when chaining.
 	chained := caller.IsRoleSession()
-	duration := int32(defaultDuration)
-	if in.DurationSeconds != nil {
-		duration = *in.DurationSeconds
-		if duration < minDuration || duration > 43200 {
-			return nil, invalidField(strconv.Itoa(int(duration)), "durationSeconds", "Member must have value between 900 and 43200")
-		}
-		if chained && duration > chainedMax {
-			return nil, validation("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
-		}
-		if duration > role.MaxSessionDuration {
-			return nil, validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
-		}
+	duration, err := checkDuration(in.DurationSeconds)
+	if err != nil {
+		return nil, err
+	}
+	// The default hour is within both limits (MaxSessionDuration is at
+	// least an hour).
+	if chained && duration > chainedMax {
+		return nil, validation("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+	}
+	if duration > role.MaxSessionDuration {
+		return nil, validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
 
 	// Session tags: the caller's transitive tags flow in and may not be
@@ -339,6 +331,39 @@ func (s *Service) GetAccessKeyInfo(_ context.Context, _ *directory.Caller, in *s
 		return &sdk.GetAccessKeyInfoOutput{Account: aws.String(acct)}, nil
 	}
 	return nil, &Error{Status: http.StatusBadRequest, Code: "InvalidParameterValue", Message: fmt.Sprintf("The access key ID %s is not well formed: it must be 20 characters, a four-letter prefix and 16 of [A-Z2-7].", id)}
+}
+
+// checkName checks a role session name or source identity: 2-64
+// characters of [\w+=,.@-].
+func checkName(v, field string) error {
+	if err := checkLength(v, field, 2, 64); err != nil {
+		return err
+	}
+	if !sessionNamePattern.MatchString(v) {
+		return invalidField(v, field, `Member must satisfy regular expression pattern: [\w+=,.@-]*`)
+	}
+	return nil
+}
+
+// checkDuration checks a requested DurationSeconds against STS's range
+// for role sessions; without one, a session lasts an hour.
+func checkDuration(d *int32) (int32, error) {
+	if d == nil {
+		return defaultDuration, nil
+	}
+	if *d < minDuration || *d > 43200 {
+		return 0, invalidField(strconv.Itoa(int(*d)), "durationSeconds", "Member must have value between 900 and 43200")
+	}
+	return *d, nil
+}
+
+// parseRoleARN checks that a RoleArn is a role's ARN.
+func parseRoleARN(roleARN string) (arn.ARN, error) {
+	a, err := arn.Parse(roleARN)
+	if err != nil || a.Service != "iam" || !strings.HasPrefix(a.Resource, "role/") {
+		return arn.ARN{}, validation("%s is invalid", roleARN)
+	}
+	return a, nil
 }
 
 func checkLength(v, field string, min, max int) error {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -53,11 +52,8 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, caller *directo
 	if err := checkLength(roleARN, "roleArn", 20, 2048); err != nil {
 		return nil, err
 	}
-	if err := checkLength(name, "roleSessionName", 2, 64); err != nil {
+	if err := checkName(name, "roleSessionName"); err != nil {
 		return nil, err
-	}
-	if !sessionNamePattern.MatchString(name) {
-		return nil, invalidField(name, "roleSessionName", `Member must satisfy regular expression pattern: [\w+=,.@-]*`)
 	}
 	if err := checkLength(raw, "webIdentityToken", 4, 20000); err != nil {
 		return nil, err
@@ -75,16 +71,13 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, caller *directo
 	if err != nil {
 		return nil, err
 	}
-	duration := int32(defaultDuration)
-	if in.DurationSeconds != nil {
-		duration = *in.DurationSeconds
-		if duration < minDuration || duration > 43200 {
-			return nil, invalidField(strconv.Itoa(int(duration)), "durationSeconds", "Member must have value between 900 and 43200")
-		}
+	duration, err := checkDuration(in.DurationSeconds)
+	if err != nil {
+		return nil, err
 	}
-	a, err := arn.Parse(roleARN)
-	if err != nil || a.Service != "iam" || !strings.HasPrefix(a.Resource, "role/") {
-		return nil, validation("%s is invalid", roleARN)
+	a, err := parseRoleARN(roleARN)
+	if err != nil {
+		return nil, err
 	}
 
 	// The token: well formed, from a provider of the role's account, for
@@ -118,8 +111,8 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, caller *directo
 		return nil, webIdentityError(err)
 	}
 
-	role, ok := snap.AccountIAM(a.AccountID).Roles[directory.Key(a.Resource[strings.LastIndexByte(a.Resource, '/')+1:])]
-	if !ok || role.ARN != roleARN {
+	role, ok := snap.RoleByARN(roleARN)
+	if !ok {
 		return nil, accessDenied("Not authorized to perform sts:AssumeRoleWithWebIdentity")
 	}
 	if duration > role.MaxSessionDuration {
