@@ -9,13 +9,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"regexp"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/assumed-dev/assumed/internal/agent"
+	"github.com/assumed-dev/assumed/internal/directory"
 )
 
 // agentOptions are the flags of `assumed agent`.
@@ -31,9 +31,6 @@ type agentOptions struct {
 	// accepts requests (tests use it).
 	ready func(addr string)
 }
-
-// agentClusterName is EKS's rule for cluster names.
-var agentClusterName = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$`)
 
 func newAgentCommand(s streams) *cobra.Command {
 	opt := agentOptions{}
@@ -65,7 +62,7 @@ GET /healthz and /readyz are its probes. It runs until SIGINT or SIGTERM.`,
 			if opt.cluster == "" {
 				return usageError(errors.New("--cluster is required"))
 			}
-			if !agentClusterName.MatchString(opt.cluster) {
+			if !directory.ValidClusterName(opt.cluster) {
 				return usageError(fmt.Errorf("--cluster %q is not a valid cluster name (1-100 letters, digits, - and _, starting with a letter or digit)", opt.cluster))
 			}
 			if _, _, err := net.SplitHostPort(opt.listen); err != nil {

@@ -1,6 +1,9 @@
 package directory
 
-import "time"
+import (
+	"regexp"
+	"time"
+)
 
 // Cluster is a simulated EKS cluster: it belongs to an account and a
 // region and runs its own OIDC issuer, whose tokens pods present to
@@ -34,6 +37,14 @@ type ClusterVPCConfig struct {
 	PublicAccess     bool     `json:"publicAccess"`
 	PrivateAccess    bool     `json:"privateAccess"`
 }
+
+// clusterNamePattern is EKS's rule for cluster names (1-100 characters).
+var clusterNamePattern = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$`)
+
+// ValidClusterName reports whether name follows EKS's rule for cluster
+// names: 1-100 letters, digits, hyphens and underscores, starting with a
+// letter or digit.
+func ValidClusterName(name string) bool { return clusterNamePattern.MatchString(name) }
 
 // ClusterKey is the key of a cluster in Snapshot.Clusters: clusters are
 // named per account and region.

@@ -171,6 +171,21 @@ type Caller struct {
 	RequestTime     time.Time  // when the request was received
 }
 
+// DefaultRegion is the region of a request whose signature names none.
+const DefaultRegion = "us-east-1"
+
+// RegionOrDefault is region, or DefaultRegion when it is empty.
+func RegionOrDefault(region string) string {
+	if region == "" {
+		return DefaultRegion
+	}
+	return region
+}
+
+// RegionOrDefault is the region the request was signed for, or
+// DefaultRegion.
+func (c *Caller) RegionOrDefault() string { return RegionOrDefault(c.Region) }
+
 // IsRoot reports whether the caller is the account's root user (or a
 // session of it from GetSessionToken).
 func (c *Caller) IsRoot() bool { return c.UserName == "" && !c.IsRoleSession() }

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -51,8 +50,6 @@ const (
 	// IssuerPathPrefix is where the built-in issuers live on the server.
 	IssuerPathPrefix = "/_assumed/oidc/id/"
 )
-
-var clusterNamePattern = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9\-_]*$`)
 
 // Service is the EKS service.
 type Service struct {
@@ -145,19 +142,14 @@ func authorize(snap *directory.Snapshot, caller *directory.Caller, action, resou
 	return err
 }
 
-func region(caller *directory.Caller) string {
-	if caller.Region == "" {
-		return "us-east-1"
-	}
-	return caller.Region
-}
+func region(caller *directory.Caller) string { return caller.RegionOrDefault() }
 
 func clusterARN(region, account, name string) string {
 	return "arn:aws:eks:" + region + ":" + account + ":cluster/" + name
 }
 
 func checkClusterName(name string) error {
-	if len(name) < 1 || len(name) > 100 || !clusterNamePattern.MatchString(name) {
+	if !directory.ValidClusterName(name) {
 		return invalidParameter("The cluster name %q is invalid: it must be 1-100 characters, start with a letter or digit, and contain only letters, digits, hyphens and underscores.", name)
 	}
 	return nil
@@ -171,24 +163,13 @@ func (s *Service) CreateCluster(ctx context.Context, caller *directory.Caller, i
 	if err := checkClusterName(name); err != nil {
 		return nil, err
 	}
-	if in.RoleArn == nil || !strings.HasPrefix(*in.RoleArn, "arn:aws:iam::") || !strings.Contains(*in.RoleArn, ":role/") {
-		return nil, invalidParameter("roleArn must be the ARN of an IAM role.")
+	if err := checkRoleARN("roleArn", aws.ToString(in.RoleArn)); err != nil {
+		return nil, err
 	}
 	reg := region(caller)
 	a := clusterARN(reg, caller.AccountID, name)
 	snap := s.w.Directory().Snapshot()
-	reqCtx := policy.NewContext()
-	for k, v := range in.Tags {
-		reqCtx.Set("aws:RequestTag/"+k, v)
-	}
-	if len(in.Tags) > 0 {
-		keys := make([]string, 0, len(in.Tags))
-		for k := range in.Tags {
-			keys = append(keys, k)
-		}
-		reqCtx.SetMulti("aws:TagKeys", keys...)
-	}
-	if err := authorize(snap, caller, "eks:CreateCluster", a, reqCtx); err != nil {
+	if err := authorize(snap, caller, "eks:CreateCluster", a, tagContext(in.Tags)); err != nil {
 		return nil, err
 	}
 	if err := authorize(snap, caller, "iam:PassRole", *in.RoleArn, nil); err != nil {
@@ -310,12 +291,9 @@ func (s *Service) ListClusters(_ context.Context, caller *directory.Caller, in *
 	if err := authorize(snap, caller, "eks:ListClusters", "arn:aws:eks:"+reg+":"+caller.AccountID+":cluster/*", nil); err != nil {
 		return nil, err
 	}
-	max := int(aws.ToInt32(in.MaxResults))
-	if in.MaxResults != nil && (max < 1 || max > 100) {
-		return nil, invalidParameter("maxResults must be between 1 and 100.")
-	}
-	if max == 0 {
-		max = 100
+	max, err := pageSize(in.MaxResults)
+	if err != nil {
+		return nil, err
 	}
 	var names []string
 	for _, c := range snap.Clusters {
@@ -341,6 +319,17 @@ func (s *Service) ListClusters(_ context.Context, caller *directory.Caller, in *
 		out.NextToken = aws.String(listTokenPrefix + base64.RawURLEncoding.EncodeToString([]byte(names[end])))
 	}
 	return out, nil
+}
+
+// pageSize is a list's maxResults: 1-100, 100 when absent.
+func pageSize(maxResults *int32) (int, error) {
+	if maxResults == nil {
+		return 100, nil
+	}
+	if *maxResults < 1 || *maxResults > 100 {
+		return 0, invalidParameter("maxResults must be between 1 and 100.")
+	}
+	return int(*maxResults), nil
 }
 
 // listTokenPrefix starts ListClusters' page tokens.

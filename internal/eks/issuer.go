@@ -2,15 +2,14 @@ package eks
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	"github.com/google/uuid"
 
 	"github.com/assumed-dev/assumed/internal/directory"
 	"github.com/assumed-dev/assumed/internal/oidc"
@@ -186,9 +185,7 @@ func (s *Service) CreateToken(_ context.Context, caller *directory.Caller, clust
 		IssuedAt: now, Expiry: now.Add(lifetime),
 	}
 	if tok.PodName != "" && tok.PodUID == "" {
-		if tok.PodUID, err = randomUID(); err != nil {
-			return nil, err
-		}
+		tok.PodUID = uuid.NewString()
 	}
 	raw, err := ks.Sign(tok)
 	if err != nil {
@@ -261,24 +258,12 @@ func (s *Service) replaceKeys(t *directory.Txn, c *directory.Cluster, ks *oidc.K
 	return t.Put(kindCluster, c.AccountID, key, &cp)
 }
 
-// stableUID derives a UUID-shaped ID from names, so a service account
-// keeps its UID across tokens as in Kubernetes.
+// stableUID derives a UUID-shaped (version 4) ID from names, so a service
+// account keeps its UID across tokens as in Kubernetes.
 func stableUID(parts ...string) string {
 	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
-	return formatUID(h[:16])
-}
-
-func randomUID() (string, error) {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("pod uid: %w", err)
-	}
-	return formatUID(b), nil
-}
-
-func formatUID(b []byte) string {
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	x := hex.EncodeToString(b)
-	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
+	u := uuid.UUID(h[:16])
+	u[6] = u[6]&0x0f | 0x40 // version 4
+	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+	return u.String()
 }

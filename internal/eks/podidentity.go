@@ -47,8 +47,8 @@ func decodeAssociation(r store.Record, snap *directory.Snapshot) error {
 	return nil
 }
 
-func associationARN(c *directory.Cluster, id string) string {
-	return "arn:aws:eks:" + c.Region + ":" + c.AccountID + ":podidentityassociation/" + c.Name + "/" + id
+func associationARN(region, account, cluster, id string) string {
+	return "arn:aws:eks:" + region + ":" + account + ":podidentityassociation/" + cluster + "/" + id
 }
 
 var associationIDPattern = regexp.MustCompile(`^a-[a-z0-9]{17}$`)
@@ -211,7 +211,7 @@ func (s *Service) CreatePodIdentityAssociation(ctx context.Context, caller *dire
 		}
 		now := s.now().UTC().Truncate(time.Millisecond)
 		a := &directory.PodIdentityAssociation{
-			ID: id, ARN: associationARN(c, id), AccountID: c.AccountID, Region: c.Region, ClusterName: c.Name,
+			ID: id, ARN: associationARN(c.Region, c.AccountID, c.Name, id), AccountID: c.AccountID, Region: c.Region, ClusterName: c.Name,
 			Namespace: ns, ServiceAccount: sa, RoleARN: role, TargetRoleARN: target, DisableSessionTags: disable,
 			Policy: aws.ToString(in.Policy), Tags: maps.Clone(in.Tags), ClientRequestToken: token, CreatedAt: now, ModifiedAt: now,
 		}
@@ -248,8 +248,7 @@ func tagContext(tags map[string]string) *policy.Context {
 func (s *Service) DescribePodIdentityAssociation(_ context.Context, caller *directory.Caller, in *sdk.DescribePodIdentityAssociationInput) (*sdk.DescribePodIdentityAssociationOutput, error) {
 	snap := s.w.Directory().Snapshot()
 	name, id := aws.ToString(in.ClusterName), aws.ToString(in.AssociationId)
-	reg := region(caller)
-	resource := "arn:aws:eks:" + reg + ":" + caller.AccountID + ":podidentityassociation/" + name + "/" + id
+	resource := associationARN(region(caller), caller.AccountID, name, id)
 	if err := authorize(snap, caller, "eks:DescribePodIdentityAssociation", resource, nil); err != nil {
 		return nil, err
 	}
@@ -272,12 +271,9 @@ func (s *Service) ListPodIdentityAssociations(_ context.Context, caller *directo
 	if err != nil {
 		return nil, err
 	}
-	max := int(aws.ToInt32(in.MaxResults))
-	if in.MaxResults != nil && (max < 1 || max > 100) {
-		return nil, invalidParameter("maxResults must be between 1 and 100.")
-	}
-	if max == 0 {
-		max = 100
+	max, err := pageSize(in.MaxResults)
+	if err != nil {
+		return nil, err
 	}
 	key := directory.ClusterKey(c.AccountID, c.Region, c.Name)
 	var list []*directory.PodIdentityAssociation
@@ -317,7 +313,7 @@ func (s *Service) ListPodIdentityAssociations(_ context.Context, caller *directo
 func (s *Service) UpdatePodIdentityAssociation(ctx context.Context, caller *directory.Caller, in *sdk.UpdatePodIdentityAssociationInput) (*sdk.UpdatePodIdentityAssociationOutput, error) {
 	snap := s.w.Directory().Snapshot()
 	name, id := aws.ToString(in.ClusterName), aws.ToString(in.AssociationId)
-	resource := "arn:aws:eks:" + region(caller) + ":" + caller.AccountID + ":podidentityassociation/" + name + "/" + id
+	resource := associationARN(region(caller), caller.AccountID, name, id)
 	if err := authorize(snap, caller, "eks:UpdatePodIdentityAssociation", resource, nil); err != nil {
 		return nil, err
 	}
@@ -376,7 +372,7 @@ func (s *Service) UpdatePodIdentityAssociation(ctx context.Context, caller *dire
 func (s *Service) DeletePodIdentityAssociation(ctx context.Context, caller *directory.Caller, in *sdk.DeletePodIdentityAssociationInput) (*sdk.DeletePodIdentityAssociationOutput, error) {
 	snap := s.w.Directory().Snapshot()
 	name, id := aws.ToString(in.ClusterName), aws.ToString(in.AssociationId)
-	resource := "arn:aws:eks:" + region(caller) + ":" + caller.AccountID + ":podidentityassociation/" + name + "/" + id
+	resource := associationARN(region(caller), caller.AccountID, name, id)
 	if err := authorize(snap, caller, "eks:DeletePodIdentityAssociation", resource, nil); err != nil {
 		return nil, err
 	}

@@ -20,10 +20,7 @@ func (s *Service) ApplyWorld(ctx context.Context, file string, w *world.World) e
 			if err := checkClusterName(wc.Name); err != nil {
 				return fmt.Errorf("%s:%d: cluster %s: %w", file, wc.Line, wc.Name, err)
 			}
-			reg := wc.Region
-			if reg == "" {
-				reg = "us-east-1"
-			}
+			reg := directory.RegionOrDefault(wc.Region)
 			if _, ok := s.w.Directory().Snapshot().Clusters[directory.ClusterKey(a.ID, reg, wc.Name)]; ok {
 				continue
 			}
@@ -61,12 +58,8 @@ func (s *Service) IssuerOf(accountID, name string) (string, bool) {
 func (s *Service) ApplyWorldAssociations(ctx context.Context, file string, w *world.World) error {
 	for _, a := range w.Accounts {
 		for _, wc := range a.Clusters {
-			reg := wc.Region
-			if reg == "" {
-				reg = "us-east-1"
-			}
-			key := directory.ClusterKey(a.ID, reg, wc.Name)
-			root := &directory.Caller{AccountID: a.ID, ARN: "arn:aws:iam::" + a.ID + ":root", Region: reg, RequestTime: s.now()}
+			root := s.worldRoot(a.ID, wc.Region)
+			key := directory.ClusterKey(a.ID, root.RegionOrDefault(), wc.Name)
 			for _, pa := range wc.PodIdentityAssociations {
 				if _, ok := s.w.Directory().Snapshot().AssociationFor(key, pa.Namespace, pa.ServiceAccount); ok {
 					continue
@@ -88,4 +81,10 @@ func (s *Service) ApplyWorldAssociations(ctx context.Context, file string, w *wo
 		}
 	}
 	return nil
+}
+
+// worldRoot is an account's root user acting for the world file in a
+// region ("" for the default one).
+func (s *Service) worldRoot(accountID, region string) *directory.Caller {
+	return &directory.Caller{AccountID: accountID, ARN: "arn:aws:iam::" + accountID + ":root", Region: region, RequestTime: s.now()}
 }

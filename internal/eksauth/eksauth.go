@@ -8,12 +8,9 @@ package eksauth
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -21,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	stssdk "github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/google/uuid"
 
 	"github.com/assumed-dev/assumed/internal/authz"
 	"github.com/assumed-dev/assumed/internal/directory"
@@ -42,8 +40,6 @@ const (
 	// serves to assume the target role.
 	firstHop = 15 * time.Minute
 )
-
-var clusterNamePattern = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9\-_]*$`)
 
 // Error is an EKS Auth error: its code goes in X-Amzn-ErrorType.
 type Error struct {
@@ -84,16 +80,13 @@ func New(dir *directory.Directory, stsSvc *sts.Service, verifier Verifier, issue
 // on the cluster); the token must be one of the cluster's issuer, for
 // the audience pods.eks.amazonaws.com, and current.
 func (s *Service) AssumeRoleForPodIdentity(ctx context.Context, caller *directory.Caller, clusterName string, in *wire.AssumeRoleForPodIdentityInput) (*wire.AssumeRoleForPodIdentityOutput, error) {
-	if len(clusterName) < 1 || len(clusterName) > 100 || !clusterNamePattern.MatchString(clusterName) {
+	if !directory.ValidClusterName(clusterName) {
 		return nil, fail(http.StatusBadRequest, wire.InvalidParameterException, "The cluster name %q is invalid.", clusterName)
 	}
 	if len(in.Token) < 4 || len(in.Token) > oidc.MaxTokenLength {
 		return nil, fail(http.StatusBadRequest, wire.InvalidParameterException, "The token must be 4-%d characters.", oidc.MaxTokenLength)
 	}
-	region := caller.Region
-	if region == "" {
-		region = "us-east-1"
-	}
+	region := caller.RegionOrDefault()
 	snap := s.dir.Snapshot()
 	clusterARN := "arn:aws:eks:" + region + ":" + caller.AccountID + ":cluster/" + clusterName
 	if err := authz.Authorize(snap, authz.Request{Caller: caller, Action: "eks-auth:AssumeRoleForPodIdentity", Resource: clusterARN}); err != nil {
@@ -136,10 +129,7 @@ func (s *Service) AssumeRoleForPodIdentity(ctx context.Context, caller *director
 	if !ok {
 		return nil, fail(http.StatusNotFound, wire.ResourceNotFoundException, "No Pod Identity Association found for service account %s in namespace %s of cluster %s.", sa, ns, clusterName)
 	}
-	sessionName, err := newSessionName(clusterName, podName)
-	if err != nil {
-		return nil, err
-	}
+	sessionName := newSessionName(clusterName, podName)
 
 	// First assumption: the association's role, as the service.
 	first := sts.ServiceAssumption{Service: ServicePrincipal, RoleARN: assoc.RoleARN, SessionName: sessionName, Duration: roleDuration}
@@ -247,19 +237,13 @@ func podOf(tok *oidc.Token) (name, uid string) {
 
 // newSessionName is EKS's role session name, eks-CLUSTER-POD-UUID, cut to
 // STS's 64 characters.
-func newSessionName(cluster, pod string) (string, error) {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("session name: %w", err)
-	}
-	x := hex.EncodeToString(b)
-	id := x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
+func newSessionName(cluster, pod string) string {
 	if pod == "" {
 		pod = "pod"
 	}
-	name := "eks-" + cluster + "-" + pod + "-" + id
+	name := "eks-" + cluster + "-" + pod + "-" + uuid.NewString()
 	if len(name) > 64 {
 		name = name[:64]
 	}
-	return name, nil
+	return name
 }
