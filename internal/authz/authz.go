@@ -357,25 +357,35 @@ func deny(req Request, why string, trace []policy.StatementTrace) *Denied {
 // messages do ("… with an explicit deny in an identity-based policy: ID"),
 // and the statement.
 func explicitDeny(req Request, kind string, trace []policy.StatementTrace) *Denied {
+	applied := appliedDenies(trace)
+	why := "with an explicit deny in " + kind
+	if len(applied) > 0 {
+		why += ": " + applied[0].PolicyID + statementName(applied[0])
+	}
+	return &Denied{
+		Message:     fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", req.Caller.ARN, req.Action, resourceText(req.Action, req.Resource), why),
+		Explanation: applied,
+	}
+}
+
+// appliedDenies are the Deny statements that applied.
+func appliedDenies(trace []policy.StatementTrace) []policy.StatementTrace {
 	var applied []policy.StatementTrace
 	for _, t := range trace {
 		if t.Outcome == policy.Applied && t.Effect == policy.Deny {
 			applied = append(applied, t)
 		}
 	}
-	why := "with an explicit deny in " + kind
-	if len(applied) > 0 {
-		why += ": " + applied[0].PolicyID
-		if applied[0].Sid != "" {
-			why += fmt.Sprintf(" (statement %q)", applied[0].Sid)
-		} else {
-			why += fmt.Sprintf(" (statement %d)", applied[0].Statement)
-		}
+	return applied
+}
+
+// statementName names a statement as denial messages do: by its Sid, or
+// by its number when it has none.
+func statementName(t policy.StatementTrace) string {
+	if t.Sid != "" {
+		return fmt.Sprintf(" (statement %q)", t.Sid)
 	}
-	return &Denied{
-		Message:     fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", req.Caller.ARN, req.Action, resourceText(req.Action, req.Resource), why),
-		Explanation: applied,
-	}
+	return fmt.Sprintf(" (statement %d)", t.Statement)
 }
 
 // resourceText is the resource as AWS's denial messages name it, which
@@ -443,15 +453,8 @@ func trustOnly(snap *directory.Snapshot, provider *policy.Principal, role *direc
 		case policy.Denied:
 			trace := trust.Explain(preq).Statements
 			why := "an explicit deny in the trust policy of role " + role.ARN
-			for _, t := range trace {
-				if t.Outcome == policy.Applied && t.Effect == policy.Deny {
-					if t.Sid != "" {
-						why += fmt.Sprintf(" (statement %q)", t.Sid)
-					} else {
-						why += fmt.Sprintf(" (statement %d)", t.Statement)
-					}
-					break
-				}
+			if applied := appliedDenies(trace); len(applied) > 0 {
+				why += statementName(applied[0])
 			}
 			return &Denied{Message: fmt.Sprintf("Not authorized to perform %s: %s", action, why), Explanation: trace}
 		default:
@@ -460,7 +463,7 @@ func trustOnly(snap *directory.Snapshot, provider *policy.Principal, role *direc
 			for _, t := range trace {
 				// The statement that named the provider is the one whose
 				// conditions (or action) did not hold: say which.
-				if t.Effect == policy.Allow && t.Reason != "" && !strings.Contains(t.Reason, "principal") {
+				if t.Effect == policy.Allow && t.Reason != "" && t.Outcome != policy.PrincipalNotMatch {
 					why = fmt.Sprintf(" (statement %d: %s)", t.Statement, t.Reason)
 					break
 				}
