@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,15 +21,19 @@ import (
 type restRoute struct {
 	method string
 	path   []string // segments; "{x}" binds a placeholder
-	op     string   // the service method
+	op     string   // the service method (or, with handle, the operation's name)
 	bind   map[string]string
 	status int // success status
+	// handle serves an operation without an SDK shape (EKS Auth, assumed's
+	// own endpoints) instead of the reflective call; params are the path
+	// placeholders' values.
+	handle func(s *Server, r *http.Request, caller *directory.Caller, params map[string]string, body []byte) (any, error)
 }
 
 // restService is a service spoken over REST-JSON.
 type restService struct {
-	impl   any
-	sdkPkg string // import path of the SDK types of its operations ("" for hand-made ones)
+	impl   any    // the service whose methods the reflective routes call
+	sdkPkg string // import path of the SDK types of its operations
 	routes []restRoute
 }
 
@@ -51,9 +56,56 @@ func eksRoutes() []restRoute {
 		route("GET", "/clusters/{name}/pod-identity-associations/{id}", "DescribePodIdentityAssociation", http.StatusOK, assoc),
 		route("POST", "/clusters/{name}/pod-identity-associations/{id}", "UpdatePodIdentityAssociation", http.StatusOK, assoc),
 		route("DELETE", "/clusters/{name}/pod-identity-associations/{id}", "DeletePodIdentityAssociation", http.StatusOK, assoc),
-		route("POST", "/_assumed/clusters/{name}/token", "token", http.StatusOK, nil),
-		route("POST", "/_assumed/clusters/{name}/rotate-signing-key", "rotate", http.StatusOK, nil),
+		handled("POST", "/_assumed/clusters/{name}/token", "CreateToken", createToken),
+		handled("POST", "/_assumed/clusters/{name}/rotate-signing-key", "RotateSigningKey", rotateSigningKey),
 	}
+}
+
+// eksAuthRoutes are EKS Auth's operations.
+func eksAuthRoutes() []restRoute {
+	return []restRoute{handled("POST", "/clusters/{clusterName}/assume-role-for-pod-identity", "AssumeRoleForPodIdentity", assumeRoleForPodIdentity)}
+}
+
+// handled is a route served by a handler of its own.
+func handled(method, path, op string, handle func(*Server, *http.Request, *directory.Caller, map[string]string, []byte) (any, error)) restRoute {
+	rt := route(method, path, op, http.StatusOK, nil)
+	rt.handle = handle
+	return rt
+}
+
+// createToken serves assumed's token endpoint (a TokenRequest).
+func createToken(s *Server, r *http.Request, caller *directory.Caller, params map[string]string, body []byte) (any, error) {
+	var in eks.TokenRequest
+	if err := decodeStrict(body, &in); err != nil {
+		return nil, err
+	}
+	out, err := s.eks.CreateToken(r.Context(), caller, params["{name}"], &in)
+	if err != nil {
+		return nil, err
+	}
+	return plainJSON{out}, nil
+}
+
+// rotateSigningKey serves assumed's key-rotation endpoint.
+func rotateSigningKey(s *Server, r *http.Request, caller *directory.Caller, params map[string]string, _ []byte) (any, error) {
+	kid, err := s.eks.RotateSigningKeys(r.Context(), caller, params["{name}"])
+	if err != nil {
+		return nil, err
+	}
+	return plainJSON{map[string]string{"keyId": kid}}, nil
+}
+
+// assumeRoleForPodIdentity serves EKS Auth's one operation.
+func assumeRoleForPodIdentity(s *Server, r *http.Request, caller *directory.Caller, params map[string]string, body []byte) (any, error) {
+	var in wire.AssumeRoleForPodIdentityInput
+	if err := json.Unmarshal(body, &in); err != nil {
+		return nil, &apiError{Status: http.StatusBadRequest, Code: wire.InvalidRequestException, Message: "The request body is not valid JSON: " + err.Error(), Sender: true}
+	}
+	out, err := s.eksAuth.AssumeRoleForPodIdentity(r.Context(), caller, params["{clusterName}"], &in)
+	if err != nil {
+		return nil, err
+	}
+	return plainJSON{out}, nil
 }
 
 // match finds the route of a request and its placeholder values.
@@ -100,33 +152,12 @@ func (s *Server) restCall(r *http.Request, svc *restService, caller *directory.C
 		}
 		return "", nil, 0, &apiError{Status: http.StatusNotFound, Code: "UnknownOperationException", Message: fmt.Sprintf("No operation at %s %s", r.Method, r.URL.Path), Sender: true}
 	}
-	switch rt.op {
-	case "token":
-		var in eks.TokenRequest
-		if err := decodeStrict(body, &in); err != nil {
-			return rt.op, nil, 0, err
-		}
-		out, err := s.eks.CreateToken(r.Context(), caller, params["{name}"], &in)
+	if rt.handle != nil {
+		out, err := rt.handle(s, r, caller, params, body)
 		if err != nil {
 			return rt.op, nil, 0, err
 		}
-		return rt.op, plainJSON{out}, rt.status, nil
-	case "assumeRoleForPodIdentity":
-		var in wire.AssumeRoleForPodIdentityInput
-		if err := json.Unmarshal(body, &in); err != nil {
-			return rt.op, nil, 0, &apiError{Status: http.StatusBadRequest, Code: wire.InvalidRequestException, Message: "The request body is not valid JSON: " + err.Error(), Sender: true}
-		}
-		out, err := s.eksAuth.AssumeRoleForPodIdentity(r.Context(), caller, params["{clusterName}"], &in)
-		if err != nil {
-			return "AssumeRoleForPodIdentity", nil, 0, err
-		}
-		return "AssumeRoleForPodIdentity", plainJSON{out}, rt.status, nil
-	case "rotate":
-		kid, err := s.eks.RotateSigningKeys(r.Context(), caller, params["{name}"])
-		if err != nil {
-			return rt.op, nil, 0, err
-		}
-		return rt.op, plainJSON{map[string]string{"keyId": kid}}, rt.status, nil
+		return rt.op, out, rt.status, nil
 	}
 	m := reflect.ValueOf(svc.impl).MethodByName(rt.op)
 	if !m.IsValid() || !isOperation(m.Type(), svc.sdkPkg, rt.op) {
@@ -178,7 +209,7 @@ func writeREST(w http.ResponseWriter, status int, out any) error {
 // decodeStrict decodes a JSON body of one of assumed's own endpoints,
 // refusing unknown fields.
 func decodeStrict(body []byte, v any) error {
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return &apiError{Status: http.StatusBadRequest, Code: "InvalidRequestException", Message: "The request body is not valid: " + err.Error(), Sender: true}

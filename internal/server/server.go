@@ -58,7 +58,7 @@ func New(log *slog.Logger, iamSvc *iam.Service, stsSvc *sts.Service, eksSvc *eks
 	}
 	s.rest = map[string]*restService{
 		"eks":      {impl: eksSvc, sdkPkg: "github.com/aws/aws-sdk-go-v2/service/eks", routes: eksRoutes()},
-		"eks-auth": {impl: eksAuthSvc, routes: []restRoute{route("POST", "/clusters/{clusterName}/assume-role-for-pod-identity", "assumeRoleForPodIdentity", http.StatusOK, nil)}},
+		"eks-auth": {routes: eksAuthRoutes()},
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
