@@ -228,15 +228,19 @@ func (s *Server) anonymous(r *http.Request) *directory.Caller {
 // webIdentityForm returns the parameters of an AssumeRoleWithWebIdentity
 // request (POST form or GET query), or nil for any other request.
 func webIdentityForm(r *http.Request, body []byte) url.Values {
+	const action = "AssumeRoleWithWebIdentity"
 	raw := r.URL.RawQuery
 	if r.Method == http.MethodPost {
+		// Every signed request passes here: look before copying the body.
+		if !bytes.Contains(body, []byte(action)) {
+			return nil
+		}
 		raw = string(body)
-	}
-	if !strings.Contains(raw, "AssumeRoleWithWebIdentity") {
+	} else if !strings.Contains(raw, action) {
 		return nil
 	}
 	form, err := query.ParseForm(raw)
-	if err != nil || form.Get("Action") != "AssumeRoleWithWebIdentity" {
+	if err != nil || form.Get("Action") != action {
 		return nil
 	}
 	return form

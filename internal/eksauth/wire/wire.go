@@ -4,7 +4,12 @@
 // (internal/eksauth) and the node agent (internal/agent) use them.
 package wire
 
-import "time"
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
 
 // AssumeRoleForPodIdentityPath returns the operation's path for a
 // cluster: POST /clusters/{clusterName}/assume-role-for-pod-identity.
@@ -61,14 +66,14 @@ type EpochTime struct{ time.Time }
 
 // MarshalJSON writes whole epoch seconds.
 func (t EpochTime) MarshalJSON() ([]byte, error) {
-	return []byte(itoa(t.Unix())), nil
+	return strconv.AppendInt(nil, t.Unix(), 10), nil
 }
 
 // UnmarshalJSON reads epoch seconds, whole or fractional.
 func (t *EpochTime) UnmarshalJSON(b []byte) error {
 	var f float64
-	if err := jsonNumber(b, &f); err != nil {
-		return err
+	if err := json.Unmarshal(b, &f); err != nil {
+		return fmt.Errorf("expiration must be epoch seconds: %w", err)
 	}
 	sec := int64(f)
 	t.Time = time.Unix(sec, int64((f-float64(sec))*1e9)).UTC()
