@@ -113,9 +113,7 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 	svc.AllowProviderURLs(func(raw string) bool {
 		return eksSvc.IsOwnIssuer(raw) || (opt.OIDCAllowHTTP && labIssuerURL(raw))
 	})
-	if err := svc.EnsureAccounts(ctx, w.Accounts); err != nil {
-		return fmt.Errorf("apply the world file: %w", err)
-	}
+	// Clusters first: the IAM contents may name their issuers.
 	if err := eksSvc.ApplyWorld(ctx, opt.WorldFile, w); err != nil {
 		return fmt.Errorf("apply the world file: %w", err)
 	}
