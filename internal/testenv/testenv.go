@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -78,27 +79,38 @@ func Start(t testing.TB, w *world.World) *Env {
 func (e *Env) start() {
 	t := e.t
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
 	listen := e.listen
 	if listen == "" {
 		listen = "127.0.0.1:0"
 	}
-	go func() {
-		done <- app.Run(ctx, app.Options{Listen: listen, DataDir: e.DataDir, World: e.world, OIDCAllowHTTP: e.opts.OIDCAllowHTTP, PublicURL: e.opts.PublicURL, Ready: func(a string) { ready <- a }}, e.logs)
-	}()
-	select {
-	case addr := <-ready:
-		// Restarts keep the address: the cluster issuers' URLs (and so
-		// the OIDC providers registered for them) are built from it.
-		e.URL, e.listen = "http://"+addr, addr
-	case err := <-done:
-		cancel()
-		t.Fatalf("server exited early: %v\n%s", err, e.logs.String())
-	case <-time.After(30 * time.Second):
-		cancel()
-		t.Fatalf("server did not become ready\n%s", e.logs.String())
+	var cancel context.CancelFunc
+	var done chan error
+	// A restart keeps its address: the cluster issuers' URLs (and so the
+	// OIDC providers registered for them) are built from it. Another
+	// process may hold that port for a moment; try again then.
+	for attempt := 1; ; attempt++ {
+		var ctx context.Context
+		ctx, cancel = context.WithCancel(context.Background())
+		ready := make(chan string, 1)
+		done = make(chan error, 1)
+		go func() {
+			done <- app.Run(ctx, app.Options{Listen: listen, DataDir: e.DataDir, World: e.world, OIDCAllowHTTP: e.opts.OIDCAllowHTTP, PublicURL: e.opts.PublicURL, Ready: func(a string) { ready <- a }}, e.logs)
+		}()
+		select {
+		case addr := <-ready:
+			e.URL, e.listen = "http://"+addr, addr
+		case err := <-done:
+			cancel()
+			if e.listen != "" && errors.Is(err, syscall.EADDRINUSE) && attempt < 40 {
+				time.Sleep(50 * time.Millisecond)
+				continue
+			}
+			t.Fatalf("server exited early: %v\n%s", err, e.logs.String())
+		case <-time.After(30 * time.Second):
+			cancel()
+			t.Fatalf("server did not become ready\n%s", e.logs.String())
+		}
+		break
 	}
 	var once sync.Once
 	var stopErr error
