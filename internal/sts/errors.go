@@ -1,8 +1,11 @@
 package sts
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/assumed-dev/assumed/internal/authz"
 )
 
 // Error is an STS error with AWS's code and HTTP status.
@@ -25,6 +28,16 @@ func invalidField(value, field, constraint string) *Error {
 
 func accessDenied(msg string) *Error {
 	return &Error{Status: http.StatusForbidden, Code: "AccessDenied", Message: msg}
+}
+
+// asAccessDenied turns authorization's refusal into STS's AccessDenied;
+// other errors pass through.
+func asAccessDenied(err error) error {
+	var d *authz.Denied
+	if errors.As(err, &d) {
+		return accessDenied(d.Message)
+	}
+	return err
 }
 
 func malformedPolicy(msg string) *Error {

@@ -195,11 +195,7 @@ func (s *Service) AssumeRole(_ context.Context, caller *directory.Caller, in *sd
 		reqCtx.Set("sts:SourceIdentity", sourceIdentity)
 	}
 	if err := authz.AssumeRole(snap, caller, role, actions, reqCtx); err != nil {
-		var d *authz.Denied
-		if errors.As(err, &d) {
-			return nil, accessDenied(d.Message)
-		}
-		return nil, err
+		return nil, asAccessDenied(err)
 	}
 
 	sess := &directory.Session{

@@ -144,11 +144,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, caller *directo
 		reqCtx.Set("sts:SourceIdentity", sourceIdentity)
 	}
 	if err := authz.AssumeRoleWithWebIdentity(snap, principal, role, actions, reqCtx); err != nil {
-		var d *authz.Denied
-		if errors.As(err, &d) {
-			return nil, accessDenied(d.Message)
-		}
-		return nil, err
+		return nil, asAccessDenied(err)
 	}
 
 	sess := &directory.Session{
