@@ -965,3 +965,31 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+// TestPresignedParametersOnce refuses a presigned URL that carries an
+// authentication parameter twice: a second X-Amz-Signature after the good
+// one would otherwise ride along unverified.
+func TestPresignedParametersOnce(t *testing.T) {
+	for _, c := range sdkCases {
+		if !c.presign {
+			continue
+		}
+		for _, p := range []string{"X-Amz-Signature", "X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders"} {
+			t.Run(c.name+"/"+p, func(t *testing.T) {
+				req, body := signSDK(t, c, "http://127.0.0.1:4599")
+				if err := verifyDirect(req, body, testSecret, testTime); err != nil {
+					t.Fatalf("the URL as signed: %v", err)
+				}
+				extra := "0000000000000000000000000000000000000000000000000000000000000000"
+				if p != "X-Amz-Signature" {
+					extra = req.URL.Query().Get(p)
+				}
+				req.URL.RawQuery += "&" + p + "=" + url.QueryEscape(extra)
+				err := verifyDirect(req, body, testSecret, testTime)
+				if codeOf(err) != CodeIncompleteSignature || !strings.Contains(err.Error(), "'"+p+"' only once") {
+					t.Fatalf("got %v, want %s naming %s", err, CodeIncompleteSignature, p)
+				}
+			})
+		}
+	}
+}
