@@ -22,6 +22,8 @@ type serveOptions struct {
 	// publicURL and oidcAllowHTTP: see app.Options.
 	publicURL     string
 	oidcAllowHTTP bool
+	// metricsListen: see app.Options.MetricsListen.
+	metricsListen string
 	// ready, when set, is called with the bound address once the server
 	// accepts requests (tests use it).
 	ready func(addr string)
@@ -53,6 +55,7 @@ works with no other step.`,
 	cmd.Flags().BoolVar(&opt.pprof, "pprof", false, "serve Go's profiler under /_assumed/debug/pprof/ (for benchmarks)")
 	cmd.Flags().StringVar(&opt.publicURL, "public-url", "", "URL clients reach this server at; cluster OIDC issuer URLs are built from it (default http://LISTEN-ADDRESS)")
 	cmd.Flags().BoolVar(&opt.oidcAllowHTTP, "oidc-allow-http", false, "accept web-identity issuers over plain http and OIDC provider URLs with a port (local issuers in tests and labs)")
+	cmd.Flags().StringVar(&opt.metricsListen, "metrics-listen", "", "serve /_assumed/metrics on this address of its own (e.g. 127.0.0.1:9599) instead of the API listener")
 	cmd.Flags().StringVar(&opt.config, "config", "", "world file (YAML) declaring the accounts; default: one account 000000000000 named default")
 	return cmd
 }
@@ -66,5 +69,10 @@ func runServe(ctx context.Context, opt serveOptions, logOut io.Writer) error {
 			return inputError(err)
 		}
 	}
-	return app.Run(ctx, app.Options{Listen: opt.listen, DataDir: opt.dataDir, World: w, WorldFile: opt.config, Pprof: opt.pprof, Ready: opt.ready, PublicURL: opt.publicURL, OIDCAllowHTTP: opt.oidcAllowHTTP}, logOut)
+	// A server that could not start or stopped on an error is not a
+	// mistake in the command line: exit 1, without pointing to --help.
+	if err := app.Run(ctx, app.Options{Listen: opt.listen, DataDir: opt.dataDir, World: w, WorldFile: opt.config, Pprof: opt.pprof, Ready: opt.ready, PublicURL: opt.publicURL, OIDCAllowHTTP: opt.oidcAllowHTTP, MetricsListen: opt.metricsListen}, logOut); err != nil {
+		return &exitError{code: exitFailure, err: err}
+	}
+	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/assumed-dev/assumed/internal/creds"
+	"github.com/assumed-dev/assumed/internal/datadir"
 	"github.com/assumed-dev/assumed/internal/directory"
 	"github.com/assumed-dev/assumed/internal/eks"
 	"github.com/assumed-dev/assumed/internal/eksauth"
@@ -47,6 +48,16 @@ type Options struct {
 	// Ready, when set, is called with the bound address once the server
 	// accepts requests.
 	Ready func(addr string)
+	// MetricsListen, when set, is the address of a listener of its own
+	// for /_assumed/metrics (and health); the API listener then does not
+	// serve metrics.
+	MetricsListen string
+	// MetricsReady, when set, is called with the metrics listener's bound
+	// address.
+	MetricsReady func(addr string)
+	// Limits bound requests before authentication; zero fields take
+	// server.DefaultLimits.
+	Limits server.Limits
 }
 
 // Run runs a server until ctx ends, then shuts it down gracefully.
@@ -56,10 +67,19 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 	if w == nil {
 		w = world.Default()
 	}
-	if err := os.MkdirAll(opt.DataDir, 0o700); err != nil {
-		return fmt.Errorf("create data dir: %w", err)
+	// The data dir's lock comes first, before its key and its database,
+	// and is released last, once the store is closed: one server per
+	// data dir.
+	dir, err := datadir.Open(opt.DataDir, log)
+	if err != nil {
+		return err
 	}
-	key, err := creds.LoadOrCreateMasterKey(filepath.Join(opt.DataDir, "master.key"))
+	defer func() {
+		if err := dir.Close(); err != nil {
+			log.Error("release the data dir", "err", err)
+		}
+	}()
+	key, err := dir.MasterKey()
 	if err != nil {
 		return err
 	}
@@ -67,7 +87,7 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(opt.DataDir, "assumed.db"))
+	st, err := sqlite.Open(ctx, dir.DatabasePath())
 	if err != nil {
 		return err
 	}
@@ -89,6 +109,7 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 	// Pod tokens are verified with the clusters' keys in memory only.
 	eksAuthSvc := eksauth.New(svc.Directory(), stsSvc, oidc.NewVerifier(oidc.VerifierConfig{Local: eksSvc.LocalKeys}), eksSvc.IssuerURL)
 	srv := server.New(log, svc, stsSvc, eksSvc, eksAuthSvc)
+	srv.SetLimits(opt.Limits)
 	if opt.Pprof {
 		srv.EnablePprof()
 	}
@@ -103,6 +124,11 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 			srv.CloseListener()
 		}
 	}()
+	if opt.MetricsListen != "" {
+		if err := srv.ListenMetrics(opt.MetricsListen); err != nil {
+			return err
+		}
+	}
 	addr := srv.Addr().String()
 	publicURL := opt.PublicURL
 	if publicURL == "" {
@@ -131,10 +157,17 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 	}
 	go rotateKeyRing(ctx, st, sealer, stsSvc, log, time.Hour)
 	go pruneSigningKeys(ctx, eksSvc, log, time.Hour)
-	log.Info("assumed is serving", "addr", addr, "public_url", publicURL, "data_dir", opt.DataDir, "credentials", filepath.Join(opt.DataDir, "credentials"))
+	metricsAt := addr
+	if a := srv.MetricsAddr(); a != nil {
+		metricsAt = a.String()
+	}
+	log.Info("assumed is serving", "addr", addr, "metrics_addr", metricsAt, "public_url", publicURL, "data_dir", opt.DataDir, "credentials", filepath.Join(opt.DataDir, "credentials"))
 	errc := make(chan error, 1)
 	serving = true
 	go func() { errc <- srv.Serve() }()
+	if opt.MetricsReady != nil && srv.MetricsAddr() != nil {
+		opt.MetricsReady(srv.MetricsAddr().String())
+	}
 	if opt.Ready != nil {
 		opt.Ready(addr)
 	}

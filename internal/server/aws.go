@@ -25,9 +25,6 @@ import (
 	"github.com/assumed-dev/assumed/internal/sts"
 )
 
-// maxBody bounds a request body; IAM's largest documents are far smaller.
-const maxBody = 1 << 20
-
 // apiError is an AWS error as it goes on the wire.
 type apiError struct {
 	Status  int
@@ -72,63 +69,107 @@ func toAPIError(err error) *apiError {
 
 // aws serves every AWS API request: authenticate, route by the signing
 // service, decode, call the service, encode.
+//
+// What can be checked before the body is, so that a request that can't
+// succeed costs no body: the signature's form, its credential scope and
+// time, and that its access key (or session token) is known. Bodies are
+// then read within the body budget (Limits); a request over it is refused
+// with 503 Throttling.
 func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 	start := s.now()
 	reqID := uuid.NewString()
 	w.Header().Set("x-amzn-RequestId", reqID)
-	service, op := "unknown", "unknown"
+	// service and op are what the client claims until authenticated: they
+	// reach metrics and logs only through s.labels.
+	service, op := "unknown", ""
 	code := "200"
+	release := func() {}
+	defer func() { release() }()
 	defer func() {
-		s.metrics.requests.WithLabelValues(service, op, code).Inc()
-		s.metrics.duration.WithLabelValues(service).Observe(time.Since(start).Seconds())
+		svcLabel, opLabel := s.labels(service, op)
+		s.metrics.requests.WithLabelValues(svcLabel, opLabel, code).Inc()
+		s.metrics.duration.WithLabelValues(svcLabel).Observe(time.Since(start).Seconds())
 	}()
 	defer func() {
 		// A bug must not take the connection down without an answer: log
 		// it with its stack and answer as AWS does for its own failures.
 		if v := recover(); v != nil {
 			code = "ServiceFailure"
-			s.log.Error("panic serving request", "request_id", reqID, "service", service, "operation", op, "panic", v, "stack", string(debug.Stack()))
-			s.writeQueryError(w, service, reqID, toAPIError(fmt.Errorf("panic: %v", v)))
+			svcLabel, opLabel := s.labels(service, op)
+			s.log.Error("panic serving request", "request_id", reqID, "service", svcLabel, "operation", opLabel, "panic", v, "stack", string(debug.Stack()))
+			s.writeQueryError(w, svcLabel, reqID, toAPIError(fmt.Errorf("panic: %v", v)))
 		}
 	}()
 	fail := func(err error) {
 		ae := toAPIError(err)
 		code = ae.Code
-		if ae.Status >= 500 {
-			s.log.Error("request failed", "request_id", reqID, "service", service, "operation", op, "err", err)
+		svcLabel, opLabel := s.labels(service, op)
+		if ae.Status >= 500 && ae.Status != http.StatusServiceUnavailable {
+			s.log.Error("request failed", "request_id", reqID, "service", svcLabel, "operation", opLabel, "err", clip(err.Error()))
 		} else {
-			s.log.Info("request refused", "request_id", reqID, "service", service, "operation", op, "code", ae.Code, "msg", ae.Message)
+			s.log.Info("request refused", "request_id", reqID, "service", svcLabel, "operation", opLabel, "code", ae.Code, "msg", clip(ae.Message))
 		}
-		if _, isREST := s.rest[service]; isREST || (service == "unknown" && restPath(r.URL.Path)) {
+		if _, isREST := s.rest[svcLabel]; isREST || (svcLabel == "unknown" && restPath(r.URL.Path)) {
 			writeRESTError(w, err, ae)
 			return
 		}
-		s.writeQueryError(w, service, reqID, ae)
+		s.writeQueryError(w, svcLabel, reqID, ae)
 	}
 
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	now := s.now()
+	sr, authErr := creds.ParseRequest(r)
+	var id *identity
+	var idErr error
+	if authErr == nil {
+		service = sr.Service
+		id, idErr = s.identify(sr, now)
+	}
+	// AssumeRoleWithWebIdentity is unsigned, and AWS ignores any signature
+	// it carries: a request whose signature fails before its body may still
+	// be one, when it is for STS or unsigned. Only then is a body read for
+	// a caller not yet known, and only a small one.
+	maybeWebIdentity := (authErr != nil || sr.Service == "sts") && mayBeWebIdentity(r)
+	refusal := authErr
+	if refusal == nil {
+		refusal = idErr
+	}
+	if refusal != nil && !maybeWebIdentity {
+		fail(refusal)
+		return
+	}
+	limit := s.limits.MaxBody
+	if refusal != nil {
+		limit = s.limits.MaxAnonymousBody
+	}
+	body, rel, err := s.readBody(w, r, limit)
+	release = rel
 	if err != nil {
-		fail(&apiError{Status: http.StatusRequestEntityTooLarge, Code: "RequestEntityTooLarge", Message: fmt.Sprintf("Request body larger than %d bytes", maxBody), Sender: true})
+		if refusal != nil && err != errThrottled {
+			// Too large to be a web-identity call: the signature's fault.
+			err = refusal
+		}
+		fail(err)
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	var caller *directory.Caller
 	var form url.Values
-	if form = webIdentityForm(r, body); form != nil {
+	if form = webIdentityForm(r, body); maybeWebIdentity && form != nil {
 		// AssumeRoleWithWebIdentity is unsigned: the token is the
 		// credential, and any signature is ignored.
 		service, caller = "sts", s.anonymous(r)
 	} else {
-		sr, err := creds.ParseRequest(r)
-		if err != nil {
+		form = nil
+		if refusal != nil {
+			fail(refusal)
+			return
+		}
+		if err := creds.Verify(r, body, sr, id.secret, now); err != nil {
 			fail(err)
 			return
 		}
-		service = sr.Service
-		if caller, err = s.authenticate(r, body, sr); err != nil {
-			fail(err)
-			return
-		}
+		caller = id.caller
+		s.origin(r, caller, now)
 		caller.Region = sr.Region
 		if service == "iam" && caller.Session != nil && caller.Session.RoleName == "" {
 			// AWS: credentials from GetSessionToken cannot call IAM unless
@@ -153,7 +194,7 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 	}
 	svc, ok := s.query[service]
 	if !ok {
-		fail(&apiError{Status: http.StatusBadRequest, Code: "UnknownService", Message: fmt.Sprintf("assumed does not serve the %q service (yet): it serves iam, sts and eks", service), Sender: true})
+		fail(&apiError{Status: http.StatusBadRequest, Code: "UnknownService", Message: fmt.Sprintf("assumed does not serve the %q service (yet): it serves iam, sts, eks and eks-auth", clip(service)), Sender: true})
 		return
 	}
 	if form == nil {
@@ -174,11 +215,21 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// authenticate finds the signing key and verifies the signature.
-func (s *Server) authenticate(r *http.Request, body []byte, sr *creds.SignedRequest) (*directory.Caller, error) {
+// identity is who a request's signature says signed it, found before its
+// body is read: the caller, and the secret to verify the signature with.
+type identity struct {
+	caller *directory.Caller
+	secret string
+}
+
+// identify finds the signing key of a request from its headers alone: a
+// long-term key in the directory, or the session a temporary key's token
+// seals (no store read). It refuses, as AWS does, an unknown or inactive
+// key, a long-term key sent with a session token, a temporary key without
+// its own token, and a signing time outside the skew window.
+func (s *Server) identify(sr *creds.SignedRequest, now time.Time) (*identity, error) {
 	snap := s.iam.Directory().Snapshot()
-	now := s.now()
-	var c *directory.Caller
+	var id identity
 	if strings.HasPrefix(sr.AccessKeyID, creds.PrefixTemporaryAccessKey) {
 		// Temporary credentials: the token is the session; no store read.
 		sess, err := s.sts.OpenSession(sr.SecurityToken)
@@ -188,25 +239,49 @@ func (s *Server) authenticate(r *http.Request, body []byte, sr *creds.SignedRequ
 		if sess.AccessKeyID != sr.AccessKeyID {
 			return nil, sts.ErrInvalidToken
 		}
-		if err := creds.Verify(r, body, sr, sess.Secret, now); err != nil {
-			return nil, err
-		}
-		c = &directory.Caller{AccountID: sess.AccountID, ARN: sess.ARN(), UserName: sess.UserName, AccessKeyID: sess.AccessKeyID, Session: sess}
+		c := &directory.Caller{AccountID: sess.AccountID, ARN: sess.ARN(), UserName: sess.UserName, AccessKeyID: sess.AccessKeyID, Session: sess}
 		if sess.UserName != "" {
 			c.ARN = snap.CallerFor(&directory.AccessKey{AccountID: sess.AccountID, UserName: sess.UserName}).ARN
 		}
+		id = identity{caller: c, secret: sess.Secret}
 	} else {
 		key, ok := snap.AccessKeys[sr.AccessKeyID]
-		if !ok || key.Status != directory.StatusActive {
+		// A long-term key signs alone: with a session token AWS refuses
+		// it, as a client left with a stale AWS_SESSION_TOKEN finds.
+		if !ok || key.Status != directory.StatusActive || sr.SecurityToken != "" {
 			return nil, &creds.Error{Status: http.StatusForbidden, Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid."}
 		}
-		if err := creds.Verify(r, body, sr, key.Secret, now); err != nil {
-			return nil, err
-		}
-		c = snap.CallerFor(key)
+		id = identity{caller: snap.CallerFor(key), secret: key.Secret}
 	}
-	s.origin(r, c, now)
-	return c, nil
+	if err := creds.CheckTime(sr, now); err != nil {
+		return nil, err
+	}
+	return &id, nil
+}
+
+// mayBeWebIdentity reports whether a request could be an
+// AssumeRoleWithWebIdentity call: a GET naming it in the query, or a POST,
+// whose body names its action.
+func mayBeWebIdentity(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodPost:
+		return true
+	case http.MethodGet:
+		return strings.Contains(r.URL.RawQuery, "AssumeRoleWithWebIdentity")
+	}
+	return false
+}
+
+// maxLogValue bounds a client-supplied value in a log line.
+const maxLogValue = 256
+
+// clip shortens a client-supplied value for a log line or a message: a
+// huge header must not make a huge log line.
+func clip(v string) string {
+	if len(v) <= maxLogValue {
+		return v
+	}
+	return strings.ToValidUTF8(v[:maxLogValue], "") + fmt.Sprintf("…(%d bytes in all)", len(v))
 }
 
 // origin records where and when a request came from.

@@ -64,3 +64,18 @@ func isOperation(t reflect.Type, sdkPkg, op string) bool {
 		out.Elem().PkgPath() == sdkPkg && out.Elem().Name() == op+"Output" &&
 		!strings.ContainsAny(op, "./")
 }
+
+// queryOperations lists the operations of a Query service: its methods of
+// the operation shape.
+func queryOperations(svc queryService) map[string]bool {
+	ops := map[string]bool{}
+	v := reflect.ValueOf(svc.impl)
+	t := v.Type()
+	for i := range t.NumMethod() {
+		name := t.Method(i).Name
+		if isOperation(v.Method(i).Type(), svc.sdkPkg, name) {
+			ops[name] = true
+		}
+	}
+	return ops
+}

@@ -234,6 +234,8 @@ func writeRESTError(w http.ResponseWriter, err error, ae *apiError) {
 		code = "InvalidSignatureException"
 	case "ExpiredToken":
 		code = "ExpiredTokenException"
+	case "Throttling":
+		code = "ThrottlingException"
 	}
 	restjson.WriteError(w, ae.Status, code, ae.Message, extra)
 }

@@ -42,6 +42,16 @@ type Server struct {
 	ln      net.Listener
 	metrics *metrics
 	now     func() time.Time
+	limits  Limits
+	bodies  *bodyBudget
+	// operations are the operation names of each served service: the
+	// only values the metrics' labels take, besides "unknown".
+	operations map[string]map[string]bool
+	// metricsHTTP serves /_assumed/metrics on a listener of its own when
+	// ListenMetrics was called; the main listener then does not.
+	metricsHTTP *http.Server
+	metricsLn   net.Listener
+	promHandler http.Handler
 }
 
 // randPool makes request IDs come from a buffered pool of randomness
@@ -60,12 +70,24 @@ func New(log *slog.Logger, iamSvc *iam.Service, stsSvc *sts.Service, eksSvc *eks
 		"eks":      {impl: eksSvc, sdkPkg: "github.com/aws/aws-sdk-go-v2/service/eks", routes: eksRoutes()},
 		"eks-auth": {routes: eksAuthRoutes()},
 	}
+	s.operations = map[string]map[string]bool{}
+	for name, svc := range s.query {
+		s.operations[name] = queryOperations(svc)
+	}
+	for name, svc := range s.rest {
+		ops := map[string]bool{}
+		for _, rt := range svc.routes {
+			ops[rt.op] = true
+		}
+		s.operations[name] = ops
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.metrics = newMetrics(reg)
+	s.promHandler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_assumed/health", s.health)
-	mux.Handle("GET /_assumed/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /_assumed/metrics", s.serveMetrics)
 	mux.HandleFunc("GET "+eks.IssuerPathPrefix+"{id}/.well-known/openid-configuration", s.oidcDiscovery)
 	mux.HandleFunc("GET "+eks.IssuerPathPrefix+"{id}/keys", s.oidcKeys)
 	mux.HandleFunc("/", s.aws)
@@ -78,7 +100,59 @@ func New(log *slog.Logger, iamSvc *iam.Service, stsSvc *sts.Service, eksSvc *eks
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	s.SetLimits(DefaultLimits())
 	return s
+}
+
+// SetLimits sets the bounds on requests (zero fields keep their
+// defaults); call it before Serve.
+func (s *Server) SetLimits(l Limits) {
+	s.limits = l.withDefaults()
+	s.bodies = newBodyBudget(s.limits)
+	s.http.MaxHeaderBytes = s.limits.MaxHeaderBytes
+}
+
+// ListenMetrics binds a listener of its own for /_assumed/metrics (and
+// /_assumed/health), so that metrics need not be reachable where the APIs
+// are; the main listener then answers 404 for them. Call it before Serve.
+func (s *Server) ListenMetrics(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen for metrics on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /_assumed/health", s.health)
+	mux.Handle("GET /_assumed/metrics", s.promHandler)
+	s.metricsLn = ln
+	s.metricsHTTP = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	return nil
+}
+
+// MetricsAddr is the metrics listener's address, or nil when metrics are
+// served on the main listener.
+func (s *Server) MetricsAddr() net.Addr {
+	if s.metricsLn == nil {
+		return nil
+	}
+	return s.metricsLn.Addr()
+}
+
+// serveMetrics serves the metrics on the main listener, unless they have a
+// listener of their own.
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	if s.metricsLn != nil {
+		http.NotFound(w, r)
+		return
+	}
+	s.promHandler.ServeHTTP(w, r)
 }
 
 // Listen binds the address ("127.0.0.1:4599"; port 0 picks a free one).
@@ -91,11 +165,14 @@ func (s *Server) Listen(addr string) error {
 	return nil
 }
 
-// CloseListener closes the bound listener of a server that will not
+// CloseListener closes the bound listeners of a server that will not
 // serve (its set-up failed after Listen).
 func (s *Server) CloseListener() {
 	if s.ln != nil {
 		s.ln.Close()
+	}
+	if s.metricsLn != nil {
+		s.metricsLn.Close()
 	}
 }
 
@@ -104,6 +181,13 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
 // Serve serves until Shutdown; it returns nil after a clean shutdown.
 func (s *Server) Serve() error {
+	if s.metricsHTTP != nil {
+		go func() {
+			if err := s.metricsHTTP.Serve(s.metricsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("serve metrics", "err", err)
+			}
+		}()
+	}
 	err := s.http.Serve(s.ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
@@ -114,6 +198,11 @@ func (s *Server) Serve() error {
 // Shutdown stops accepting connections and waits for in-flight requests
 // until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error {
+	if s.metricsHTTP != nil {
+		if err := s.metricsHTTP.Shutdown(ctx); err != nil {
+			return fmt.Errorf("shutdown metrics listener: %w", err)
+		}
+	}
 	if err := s.http.Shutdown(ctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
@@ -165,10 +254,14 @@ func (s *Server) withDate(h http.Handler) http.Handler {
 	})
 }
 
-// metrics are the server's Prometheus instruments.
+// metrics are the server's Prometheus instruments. Their labels take only
+// values the server knows (its services, their operations, its own error
+// codes, or "unknown"), never a client's text, so their series are
+// bounded whatever clients send.
 type metrics struct {
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
+	requests  *prometheus.CounterVec
+	duration  *prometheus.HistogramVec
+	throttled prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -183,8 +276,25 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: []float64{0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5},
 		}, []string{"service"}),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	m.throttled = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "assumed_request_bodies_refused_total",
+		Help: "Requests refused with Throttling because too many request bodies were in flight.",
+	})
+	reg.MustRegister(m.requests, m.duration, m.throttled)
 	return m
+}
+
+// labels returns the metric labels of a request: its service and
+// operation when the server serves them, "unknown" otherwise.
+func (s *Server) labels(service, op string) (string, string) {
+	ops, ok := s.operations[service]
+	if !ok {
+		return "unknown", "unknown"
+	}
+	if !ops[op] {
+		return service, "unknown"
+	}
+	return service, op
 }
 
 // EnablePprof serves Go's profiler under /_assumed/debug/pprof/ (off by

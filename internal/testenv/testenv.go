@@ -17,11 +17,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
 
 	"github.com/assumed-dev/assumed/internal/app"
+	"github.com/assumed-dev/assumed/internal/server"
 	"github.com/assumed-dev/assumed/internal/world"
 )
 
@@ -33,15 +35,18 @@ const (
 
 // Env is a running server.
 type Env struct {
-	URL     string // http://127.0.0.1:PORT
-	DataDir string
-	t       testing.TB
-	world   *world.World
-	logs    *SyncBuffer
-	stop    func() error
-	keys    map[string][2]string // account ID → root access key ID, secret
-	opts    Options
-	listen  string // the bound address, kept across restarts
+	URL string // http://127.0.0.1:PORT
+	// MetricsURL is the metrics listener's http://ADDR with
+	// Options.MetricsListen, else URL.
+	MetricsURL string
+	DataDir    string
+	t          testing.TB
+	world      *world.World
+	logs       *SyncBuffer
+	stop       func() error
+	keys       map[string][2]string // account ID → root access key ID, secret
+	opts       Options
+	listen     string // the bound address, kept across restarts
 }
 
 // Options are the server options a test may set.
@@ -55,6 +60,11 @@ type Options struct {
 	// PublicURL is the URL cluster issuers are built from (serve
 	// --public-url); empty means the listener's http URL.
 	PublicURL string
+	// MetricsListen gives metrics a listener of their own (serve
+	// --metrics-listen); Env.MetricsURL is its URL.
+	MetricsListen string
+	// Limits bound requests before authentication (zero: the defaults).
+	Limits server.Limits
 }
 
 // StartWith runs a server with the given options until the test ends.
@@ -93,12 +103,19 @@ func (e *Env) start() {
 		ctx, cancel = context.WithCancel(context.Background())
 		ready := make(chan string, 1)
 		done = make(chan error, 1)
+		metricsAddr := ""
 		go func() {
-			done <- app.Run(ctx, app.Options{Listen: listen, DataDir: e.DataDir, World: e.world, OIDCAllowHTTP: e.opts.OIDCAllowHTTP, PublicURL: e.opts.PublicURL, Ready: func(a string) { ready <- a }}, e.logs)
+			done <- app.Run(ctx, app.Options{Listen: listen, DataDir: e.DataDir, World: e.world, OIDCAllowHTTP: e.opts.OIDCAllowHTTP, PublicURL: e.opts.PublicURL,
+				MetricsListen: e.opts.MetricsListen, MetricsReady: func(a string) { metricsAddr = a }, Limits: e.opts.Limits,
+				Ready: func(a string) { ready <- a }}, e.logs)
 		}()
 		select {
 		case addr := <-ready:
 			e.URL, e.listen = "http://"+addr, addr
+			e.MetricsURL = e.URL
+			if metricsAddr != "" {
+				e.MetricsURL = "http://" + metricsAddr
+			}
 		case err := <-done:
 			cancel()
 			if e.listen != "" && errors.Is(err, syscall.EADDRINUSE) && attempt < 40 {
@@ -224,4 +241,30 @@ func ErrorCode(err error) string {
 		return ae.ErrorCode()
 	}
 	return ""
+}
+
+// Refusal is what a client sees of a refused call: the AWS error code,
+// the message and the HTTP status.
+type Refusal struct {
+	Code, Message string
+	Status        int
+}
+
+// RefusalOf returns what a client sees of an SDK error. Each occurrence
+// of hide in the message (an ARN the test varies) reads "ARN", so that
+// refusals naming different ARNs compare equal when they say the same.
+func RefusalOf(err error, hide string) Refusal {
+	var r Refusal
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		r.Status = re.HTTPStatusCode()
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		r.Code, r.Message = ae.ErrorCode(), ae.ErrorMessage()
+	}
+	if hide != "" {
+		r.Message = strings.ReplaceAll(r.Message, hide, "ARN")
+	}
+	return r
 }

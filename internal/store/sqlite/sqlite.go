@@ -8,6 +8,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,9 +49,17 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 // Open opens (creating if needed) the database at path and brings its
-// schema up to date.
+// schema up to date. The database file, and so the -wal and -shm files
+// SQLite creates beside it with its mode, are readable by their owner
+// only (0600); Open restricts existing ones to that mode too.
 func Open(ctx context.Context, path string) (*Store, error) {
-	dsn := fmt.Sprintf("file:%s?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)", path)
+	if err := restrictFiles(path); err != nil {
+		return nil, err
+	}
+	dsn, err := dataSourceName(path)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -59,6 +71,70 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// connectionPragmas are run on every new connection: WAL with full
+// synchronous commits, so a committed batch is on disk.
+const connectionPragmas = "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
+
+// dataSourceName returns the driver's name for the database at path: a
+// SQLite URI, "file:" and the absolute path, then connectionPragmas. The
+// driver splits the name at its first '?' and SQLite percent-decodes the
+// URI's path and ends it at '?' or '#', so '%', '?' and '#' in the path are
+// escaped: pasted as they are, a '?' or '#' would cut the path short (the
+// database lands elsewhere) and carry the pragmas away with it.
+func dataSourceName(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	p := filepath.ToSlash(abs)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // a Windows drive letter: SQLite reads "file:/C:/..."
+	}
+	var b strings.Builder
+	b.WriteString("file:")
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; c {
+		case '%', '?', '#':
+			fmt.Fprintf(&b, "%%%02X", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteString("?" + connectionPragmas)
+	return b.String(), nil
+}
+
+// restrictFiles creates the database file at path with mode 0600 if it
+// does not exist (SQLite gives the -wal and -shm files the database
+// file's mode), and restricts an existing database, -wal or -shm file to
+// 0600.
+func restrictFiles(path string) error {
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return fmt.Errorf("create database file: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("create database file: %w", err)
+		}
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("database file: %w", err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fmt.Errorf("restrict database file to mode 0600: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // SchemaVersion returns the number of migrations applied.
