@@ -135,7 +135,7 @@ func describe(snap *directory.Snapshot, c *directory.Caller) *subject {
 		sub.userID = s.RoleID + ":" + s.SessionName
 		if r, ok := acct.Roles[directory.Key(s.RoleName)]; ok && r.ID == s.RoleID {
 			sets := snap.Derived("role-sets:"+r.ID, func() any {
-				return [2]*policy.Set{policy.NewSet(entries(snap, "role "+r.Name, &r.Principal)...), boundarySet(snap, r.Boundary)}
+				return [2]*policy.Set{policy.NewSet(entries(snap, c.AccountID, "role "+r.Name, &r.Principal)...), boundarySet(snap, c.AccountID, r.Boundary)}
 			}).([2]*policy.Set)
 			sub.identity, sub.boundary = sets[0], sets[1]
 			sub.tags = r.Tags
@@ -147,17 +147,23 @@ func describe(snap *directory.Snapshot, c *directory.Caller) *subject {
 		sub.principalARN, sub.principalType, sub.userID = c.ARN, "Account", c.AccountID
 	default:
 		u, ok := acct.Users[directory.Key(c.UserName)]
+		if ok && c.Session != nil && c.Session.UserID != u.ID {
+			// A GetSessionToken session of a user since deleted and
+			// re-created under its name keeps no policies, as a role
+			// session of a re-created role does.
+			ok = false
+		}
 		sub.principal = &policy.Principal{Type: arn.PrincipalUser, AccountID: c.AccountID, ARN: c.ARN}
 		sub.principalARN, sub.principalType, sub.userName = c.ARN, "User", c.UserName
 		if ok {
 			sub.principal.UniqueID, sub.userID = u.ID, u.ID
 			sets := snap.Derived("user-sets:"+u.ID, func() any {
 				var es []policy.Entry
-				es = append(es, entries(snap, "user "+u.Name, &u.Principal)...)
+				es = append(es, entries(snap, c.AccountID, "user "+u.Name, &u.Principal)...)
 				for _, g := range acct.GroupsOf(u.Name) {
-					es = append(es, entries(snap, "group "+g.Name, &g.Principal)...)
+					es = append(es, entries(snap, c.AccountID, "group "+g.Name, &g.Principal)...)
 				}
-				return [2]*policy.Set{policy.NewSet(es...), boundarySet(snap, u.Boundary)}
+				return [2]*policy.Set{policy.NewSet(es...), boundarySet(snap, c.AccountID, u.Boundary)}
 			}).([2]*policy.Set)
 			sub.identity, sub.boundary = sets[0], sets[1]
 			sub.tags = u.Tags
@@ -166,34 +172,41 @@ func describe(snap *directory.Snapshot, c *directory.Caller) *subject {
 	return sub
 }
 
-// entries are an entity's inline and attached policies.
-func entries(snap *directory.Snapshot, owner string, p *directory.Principal) []policy.Entry {
+// entries are the inline and attached policies of an entity of account.
+// An attached policy of another account (which IAM refuses to attach)
+// grants nothing.
+func entries(snap *directory.Snapshot, account, owner string, p *directory.Principal) []policy.Entry {
 	var out []policy.Entry
 	for _, ip := range p.Inline {
 		out = append(out, policy.Entry{ID: fmt.Sprintf("inline policy %s of %s", ip.Name, owner), Policy: ip.Compiled})
 	}
 	for _, a := range p.Attached {
-		if mp, ok := snap.Policy(a); ok && mp.Default() != nil {
+		if mp, ok := snap.PolicyFor(account, a); ok && mp.Default() != nil {
 			out = append(out, policy.Entry{ID: a, Policy: mp.Default().Compiled})
 		}
 	}
 	return out
 }
 
-func boundarySet(snap *directory.Snapshot, boundary string) *policy.Set {
+// boundarySet compiles the permissions boundary of an entity of account;
+// nil without one. A boundary that does not resolve, or names another
+// account's policy (which IAM refuses to set), is an empty set: it allows
+// nothing, so the entity is denied everything its boundary limits.
+func boundarySet(snap *directory.Snapshot, account, boundary string) *policy.Set {
 	if boundary == "" {
 		return nil
 	}
 	var es []policy.Entry
-	if bp, ok := snap.Policy(boundary); ok && bp.Default() != nil {
+	if bp, ok := snap.PolicyFor(account, boundary); ok && bp.Default() != nil {
 		es = append(es, policy.Entry{ID: boundary + " (permissions boundary)", Policy: bp.Default().Compiled})
 	}
 	return policy.NewSet(es...)
 }
 
 // sessionSet compiles a session's policies; nil when it has none. A
-// policy that no longer parses or resolves leaves the set without it,
-// which only narrows the session further.
+// policy that no longer parses or resolves, or a managed policy outside
+// the role's account (which STS refuses to pass), leaves the set without
+// it, which only narrows the session further.
 func sessionSet(snap *directory.Snapshot, s *directory.Session) *policy.Set {
 	if s.Policy == "" && len(s.PolicyARNs) == 0 {
 		return nil
@@ -205,7 +218,7 @@ func sessionSet(snap *directory.Snapshot, s *directory.Session) *policy.Set {
 		}
 	}
 	for _, a := range s.PolicyARNs {
-		if mp, ok := snap.Policy(a); ok && mp.Default() != nil {
+		if mp, ok := snap.PolicyFor(s.AccountID, a); ok && mp.Default() != nil {
 			es = append(es, policy.Entry{ID: a + " (session policy)", Policy: mp.Default().Compiled})
 		}
 	}

@@ -115,6 +115,18 @@ func (s *Snapshot) Policy(policyARN string) (*ManagedPolicy, bool) {
 	return p, ok
 }
 
+// PolicyFor resolves a managed policy ARN that an entity of account may
+// use as an attached policy, a permissions boundary or a managed session
+// policy: an AWS managed policy, or a customer managed policy of account
+// itself. Another account's policy resolves as if it did not exist, so
+// that its existence is not observable.
+func (s *Snapshot) PolicyFor(account, policyARN string) (*ManagedPolicy, bool) {
+	if !strings.HasPrefix(policyARN, "arn:aws:iam::aws:policy/") && !strings.HasPrefix(policyARN, "arn:aws:iam::"+account+":policy/") {
+		return nil, false
+	}
+	return s.Policy(policyARN)
+}
+
 // AccountByName returns the account with the given name.
 func (s *Snapshot) AccountByName(name string) (*Account, bool) {
 	for _, a := range s.Accounts {
@@ -224,6 +236,9 @@ type Session struct {
 	RoleID      string `json:"ri,omitempty"`
 	SessionName string `json:"n,omitempty"`
 	UserName    string `json:"u,omitempty"`
+	// UserID binds a GetSessionToken session to its user: a user deleted
+	// and re-created under the same name (a new ID) does not inherit it.
+	UserID string `json:"ui,omitempty"`
 
 	// Session policies narrow the session: the inline document and the
 	// managed policy ARNs passed to AssumeRole.

@@ -41,12 +41,16 @@ func polIsAWSManaged(policyARN string) bool { return strings.HasPrefix(policyARN
 
 // polCheckARN validates a managed policy ARN as IAM does: its length
 // (ValidationError), then its form (InvalidInput "ARN X is not valid.").
-func polCheckARN(s string) error {
+func polCheckARN(s string) error { return polCheckARNField(s, "policyArn") }
+
+// polCheckARNField is polCheckARN for a request field of another name
+// (permissionsBoundary).
+func polCheckARNField(s, field string) error {
 	if len(s) < polMinARNLen {
-		return invalidField(s, "policyArn", fmt.Sprintf("Member must have length greater than or equal to %d", polMinARNLen))
+		return invalidField(s, field, fmt.Sprintf("Member must have length greater than or equal to %d", polMinARNLen))
 	}
 	if len(s) > polMaxARNLen {
-		return invalidField(s, "policyArn", fmt.Sprintf("Member must have length less than or equal to %d", polMaxARNLen))
+		return invalidField(s, field, fmt.Sprintf("Member must have length less than or equal to %d", polMaxARNLen))
 	}
 	a, err := arn.Parse(s)
 	if err != nil || a.Partition != "aws" || a.Service != "iam" || a.Region != "" ||

@@ -3,7 +3,6 @@ package iam
 import (
 	"context"
 	"strconv"
-	"strings"
 
 	sdk "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
@@ -72,10 +71,18 @@ func parseTrust(snap *directory.Snapshot, doc string) (*policy.Policy, error) {
 	return p, nil
 }
 
-// checkBoundary validates a permissions boundary ARN.
-func checkBoundary(snap *directory.Snapshot, boundary string) error {
-	if _, ok := snap.Policy(boundary); !ok {
-		return invalidInput("ARN %s is not valid.", boundary)
+// checkBoundary validates the permissions boundary of a user or role of
+// account: a well-formed policy ARN (InvalidInput otherwise) naming an AWS
+// managed policy or one of account's own. Another account's policy gets
+// the answer of a policy that does not exist, word for word, so that
+// whether it exists can't be learnt (AWS: NoSuchEntity, 404, "Scope ARN:
+// ARN does not exist or is not attachable.").
+func checkBoundary(snap *directory.Snapshot, account, boundary string) error {
+	if err := polCheckARNField(boundary, "permissionsBoundary"); err != nil {
+		return err
+	}
+	if _, ok := snap.PolicyFor(account, boundary); !ok {
+		return noSuchEntity("Scope ARN: %s does not exist or is not attachable.", boundary)
 	}
 	return nil
 }
@@ -119,7 +126,7 @@ func (s *Service) CreateRole(ctx context.Context, caller *directory.Caller, in *
 			return err
 		}
 		if in.PermissionsBoundary != nil {
-			if err := checkBoundary(t.Snap, *in.PermissionsBoundary); err != nil {
+			if err := checkBoundary(t.Snap, caller.AccountID, *in.PermissionsBoundary); err != nil {
 				return err
 			}
 		}
@@ -368,13 +375,10 @@ func (s *Service) DeleteRolePolicy(ctx context.Context, caller *directory.Caller
 }
 
 // attachTo adds a managed policy to an attachment list (idempotent).
-// Only AWS managed policies and the account's own can be attached.
+// Only AWS managed policies and the account's own can be attached;
+// another account's policy gets the answer of one that does not exist.
 func attachTo(snap *directory.Snapshot, account string, attached []string, policyARN string, quota string) ([]string, error) {
-	owner := ""
-	if parts := strings.SplitN(policyARN, ":", 6); len(parts) == 6 {
-		owner = parts[4]
-	}
-	if _, ok := snap.Policy(policyARN); !ok || (owner != "aws" && owner != account) {
+	if _, ok := snap.PolicyFor(account, policyARN); !ok {
 		return nil, noSuchEntity("Policy %s does not exist or is not attachable.", policyARN)
 	}
 	for _, a := range attached {
@@ -510,7 +514,7 @@ func (s *Service) PutRolePermissionsBoundary(ctx context.Context, caller *direct
 	reqCtx := policy.NewContext()
 	reqCtx.Set("iam:PermissionsBoundary", deref(in.PermissionsBoundary))
 	_, err := s.modifyRole(ctx, caller, deref(in.RoleName), "iam:PutRolePermissionsBoundary", reqCtx, func(t *txn, r *directory.Role) error {
-		if err := checkBoundary(t.Snap, deref(in.PermissionsBoundary)); err != nil {
+		if err := checkBoundary(t.Snap, caller.AccountID, deref(in.PermissionsBoundary)); err != nil {
 			return err
 		}
 		r.Boundary = deref(in.PermissionsBoundary)

@@ -80,7 +80,7 @@ func TestRoleUpdatesTagsAndBoundary(t *testing.T) {
 	if doc, _ := url.QueryUnescape(aws.ToString(got.Role.AssumeRolePolicyDocument)); doc != trustA {
 		t.Fatalf("trust after update = %s", doc)
 	}
-	if _, err := c.PutRolePermissionsBoundary(ctx, &iam.PutRolePermissionsBoundaryInput{RoleName: aws.String("app"), PermissionsBoundary: aws.String("arn:aws:iam::aws:policy/Nope")}); apiCode(err) != "InvalidInput" {
+	if _, err := c.PutRolePermissionsBoundary(ctx, &iam.PutRolePermissionsBoundaryInput{RoleName: aws.String("app"), PermissionsBoundary: aws.String("arn:aws:iam::aws:policy/Nope")}); apiCode(err) != "NoSuchEntity" {
 		t.Fatalf("missing boundary policy: %v", err)
 	}
 	if _, err := c.DeleteRolePermissionsBoundary(ctx, &iam.DeleteRolePermissionsBoundaryInput{RoleName: aws.String("app")}); err != nil {

@@ -1154,7 +1154,7 @@ func simPrincipalPolicies(snap *directory.Snapshot, account, kind, name string, 
 				continue
 			}
 			attached[a] = true
-			if mp, ok := snap.Policy(a); ok && mp.Default() != nil && mp.Default().Compiled != nil {
+			if mp, ok := snap.PolicyFor(account, a); ok && mp.Default() != nil && mp.Default().Compiled != nil {
 				out = append(out, simNewSource(mp.Name, simTypeIdentity, mp.Default().Document, mp.Default().Compiled))
 			}
 		}
@@ -1187,9 +1187,18 @@ func simPrincipalPolicies(snap *directory.Snapshot, account, kind, name string, 
 	}
 	var boundary *simSource
 	if boundaryARN != "" && !excl.types[types.PolicyIdentifierPolicyTypePermissionBoundary] {
-		if mp, ok := snap.Policy(boundaryARN); ok && mp.Default() != nil && mp.Default().Compiled != nil {
-			boundary = simNewSource(mp.Name, simTypeBoundary, mp.Default().Document, mp.Default().Compiled)
-		}
+		boundary = simBoundary(snap, account, boundaryARN)
 	}
 	return out, boundary, nil
+}
+
+// simBoundary is the permissions boundary of an entity of account as a
+// simulation source. As in authorization, a boundary that does not
+// resolve, or names another account's policy (IAM refuses to set one), is
+// an empty policy that allows nothing, and nothing of its document shows.
+func simBoundary(snap *directory.Snapshot, account, boundaryARN string) *simSource {
+	if mp, ok := snap.PolicyFor(account, boundaryARN); ok && mp.Default() != nil && mp.Default().Compiled != nil {
+		return simNewSource(mp.Name, simTypeBoundary, mp.Default().Document, mp.Default().Compiled)
+	}
+	return &simSource{id: boundaryARN, typ: simTypeBoundary, pol: &policy.Policy{Kind: policy.Boundary}}
 }

@@ -168,7 +168,7 @@ func (s *Service) CreateUser(ctx context.Context, caller *directory.Caller, in *
 			return err
 		}
 		if in.PermissionsBoundary != nil {
-			if err := checkBoundary(t.Snap, *in.PermissionsBoundary); err != nil {
+			if err := checkBoundary(t.Snap, caller.AccountID, *in.PermissionsBoundary); err != nil {
 				return err
 			}
 		}
@@ -493,7 +493,7 @@ func (s *Service) PutUserPermissionsBoundary(ctx context.Context, caller *direct
 	reqCtx := policy.NewContext()
 	reqCtx.Set("iam:PermissionsBoundary", deref(in.PermissionsBoundary))
 	_, err := s.modifyUser(ctx, caller, deref(in.UserName), "iam:PutUserPermissionsBoundary", reqCtx, false, func(t *txn, u *directory.User) error {
-		if err := checkBoundary(t.Snap, deref(in.PermissionsBoundary)); err != nil {
+		if err := checkBoundary(t.Snap, caller.AccountID, deref(in.PermissionsBoundary)); err != nil {
 			return err
 		}
 		u.Boundary = deref(in.PermissionsBoundary)

@@ -115,7 +115,7 @@ func TestUserCreateGetAndErrors(t *testing.T) {
 		{"unknown boundary", func() error {
 			_, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("x"), PermissionsBoundary: aws.String(usrAWSPolicy + "Nope")})
 			return err
-		}, "InvalidInput", ""},
+		}, "NoSuchEntity", "Scope ARN: " + usrAWSPolicy + "Nope does not exist or is not attachable."},
 		{"reserved tag key", func() error {
 			_, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("x"), Tags: []types.Tag{{Key: aws.String("aws:x"), Value: aws.String("v")}}})
 			return err
@@ -257,7 +257,7 @@ func TestUserTagsPoliciesAndBoundary(t *testing.T) {
 		t.Fatalf("boundary = %+v, %v", got, err)
 	}
 	_, err = c.PutUserPermissionsBoundary(ctx, &iam.PutUserPermissionsBoundaryInput{UserName: bob, PermissionsBoundary: aws.String(usrAWSPolicy + "Nope")})
-	usrWant(t, "unknown boundary", err, "InvalidInput", "")
+	usrWant(t, "unknown boundary", err, "NoSuchEntity", "Scope ARN: "+usrAWSPolicy+"Nope does not exist or is not attachable.")
 	if _, err := c.DeleteUserPermissionsBoundary(ctx, &iam.DeleteUserPermissionsBoundaryInput{UserName: bob}); err != nil {
 		t.Fatal(err)
 	}

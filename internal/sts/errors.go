@@ -44,6 +44,14 @@ func malformedPolicy(msg string) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: "MalformedPolicyDocument", Message: msg}
 }
 
+// policyNotAttachable refuses a managed session policy (PolicyArns) that
+// is neither AWS managed nor a policy of the role's account, or that
+// does not exist: MalformedPolicyDocument, AssumeRole's error for session
+// policies, with IAM's words for a policy that can't be used.
+func policyNotAttachable(policyARN string) *Error {
+	return malformedPolicy(fmt.Sprintf("Policy %s does not exist or is not attachable.", policyARN))
+}
+
 // ErrInvalidToken and ErrExpiredToken are the session-token failures the
 // server maps to InvalidClientTokenId and ExpiredToken.
 var (

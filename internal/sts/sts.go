@@ -275,6 +275,9 @@ func (s *Service) GetCallerIdentity(_ context.Context, caller *directory.Caller,
 		out.UserId = aws.String(caller.Session.RoleID + ":" + caller.Session.SessionName)
 	case caller.IsRoot():
 		out.UserId = aws.String(caller.AccountID)
+	case caller.Session != nil:
+		// A user's session is its user's, whoever has the name now.
+		out.UserId = aws.String(caller.Session.UserID)
 	default:
 		if u, ok := s.dir.Snapshot().AccountIAM(caller.AccountID).Users[directory.Key(caller.UserName)]; ok {
 			out.UserId = aws.String(u.ID)
@@ -304,6 +307,13 @@ func (s *Service) GetSessionToken(_ context.Context, caller *directory.Caller, i
 	}
 	now := s.now().UTC().Truncate(time.Second)
 	sess := &directory.Session{AccountID: caller.AccountID, UserName: caller.UserName, IssuedAt: now, Expiration: now.Add(time.Duration(duration) * time.Second)}
+	if !caller.IsRoot() {
+		u, ok := s.dir.Snapshot().AccountIAM(caller.AccountID).Users[directory.Key(caller.UserName)]
+		if !ok {
+			return nil, accessDenied("The user " + caller.ARN + " no longer exists")
+		}
+		sess.UserID = u.ID
+	}
 	c, err := s.issue(sess)
 	if err != nil {
 		return nil, err
