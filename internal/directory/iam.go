@@ -107,12 +107,27 @@ func (p *ManagedPolicy) Default() *PolicyVersion {
 
 // OIDCProvider is an IAM OpenID Connect identity provider.
 type OIDCProvider struct {
-	ARN         string    `json:"arn"`
-	URL         string    `json:"url"` // without "https://", as the ARN has it
+	ARN string `json:"arn"`
+	URL string `json:"url"` // without "https://", as the ARN has it
+	// Scheme is the registered URL's scheme when it is not https: "http"
+	// for a plain-http issuer (serve --oidc-allow-http, or this server's
+	// own issuers behind an http public URL). Empty means https, AWS's only
+	// scheme; records written before the field existed read as https.
+	Scheme      string    `json:"scheme,omitempty"`
 	ClientIDs   []string  `json:"clientIds"`
 	Thumbprints []string  `json:"thumbprints"`
 	CreateDate  time.Time `json:"createDate"`
 	Tags        []Tag     `json:"tags,omitempty"`
+}
+
+// Issuer is the provider's registered URL, scheme included: the one "iss"
+// its tokens may carry.
+func (p *OIDCProvider) Issuer() string {
+	scheme := p.Scheme
+	if scheme == "" {
+		scheme = "https"
+	}
+	return scheme + "://" + p.URL
 }
 
 // InstanceProfile is an EC2 instance profile.

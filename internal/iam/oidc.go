@@ -24,6 +24,19 @@ import (
 // minus the scheme: "https://host" and "https://host/" are two providers,
 // and a token matches a provider only when its "iss" is that exact URL.
 //
+// The scheme is part of that URL even though the ARN drops it. AWS knows
+// only https; this server also registers http URLs, for its own issuers
+// behind an http public URL and, with --oidc-allow-http, for lab issuers.
+// The provider records the scheme it was registered with, and a token's
+// "iss" must carry that scheme: an https provider never trusts
+// http://host/path, whose keys anyone on the plain-http path could serve,
+// and an http provider never trusts https://host/path. Since the ARN names
+// host/path alone, one host/path has one provider: registering
+// http://host/path when https://host/path exists (or the reverse) fails
+// with EntityAlreadyExists; delete the provider and create it again to
+// change its scheme. GetOpenIDConnectProvider's Url omits the scheme, as
+// AWS's does.
+//
 // Thumbprints are the hex-encoded SHA-1 hashes of the issuer's TLS
 // certificates (the top intermediate CA of the JWKS endpoint's chain). AWS
 // once used them to trust the JWKS endpoint; today it verifies that
@@ -231,17 +244,22 @@ func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, caller *direc
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	// scheme stays empty for https, AWS's only scheme.
+	scheme := ""
 	url, err := oidcProviderURL(raw)
 	if err != nil {
 		// Issuers AWS could never reach but this server can: its own
 		// clusters' issuers, and plain-http issuers in a lab that allows
 		// them.
 		allow := s.allowProviderURL.Load()
-		_, rest, _ := strings.Cut(raw, "://")
+		sch, rest, _ := strings.Cut(raw, "://")
 		if allow == nil || !(*allow)(raw) || rest == "" {
 			return nil, err
 		}
 		url = rest
+		if sch = strings.ToLower(sch); sch != "https" {
+			scheme = sch
+		}
 	}
 	if len(in.ThumbprintList) > oidcMaxThumbprints {
 		return nil, invalidInput("Thumbprint list must contain fewer than 5 entries.")
@@ -261,14 +279,17 @@ func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, caller *direc
 			return err
 		}
 		acct := t.IAM(caller.AccountID)
-		if _, exists := acct.OIDCProviders[providerARN]; exists {
-			return entityAlreadyExists("Provider with url %s already exists.", raw)
+		if cur, exists := acct.OIDCProviders[providerARN]; exists {
+			// The ARN has no scheme, so a host/path has one provider: in
+			// a lab, http://host/path and https://host/path are the same
+			// provider, and the message names the one registered.
+			return entityAlreadyExists("Provider with url %s already exists.", cur.Issuer())
 		}
 		if len(acct.OIDCProviders) >= oidcMaxPerAccount {
 			return limitExceeded("Cannot exceed quota for OpenIdConnectProvidersPerAccount: %d", oidcMaxPerAccount)
 		}
 		p := &directory.OIDCProvider{
-			ARN: providerARN, URL: url, ClientIDs: clientIDs, Thumbprints: oidcThumbprints(in.ThumbprintList),
+			ARN: providerARN, URL: url, Scheme: scheme, ClientIDs: clientIDs, Thumbprints: oidcThumbprints(in.ThumbprintList),
 			CreateDate: caller.RequestTime.UTC().Truncate(1e9), Tags: tags,
 		}
 		acct.OIDCProviders[providerARN] = p

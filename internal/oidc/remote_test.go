@@ -365,3 +365,43 @@ func TestErrorFormat(t *testing.T) {
 		t.Errorf("Error() without a cause is wrong")
 	}
 }
+
+// With AllowHTTP, an https issuer still gets its keys over https only: a
+// jwks_uri or a redirect to http is refused, since whoever answers on the
+// plain-http path could serve any keys.
+func TestHTTPSIssuerNeverDowngrades(t *testing.T) {
+	testKeys(t)
+	plain := newIssuer(t, false, jwk(rsaA, "rsa-a", "RS256"))
+	for name, setup := range map[string]func(is *issuer){
+		"jwks_uri is http": func(is *issuer) { is.jwksURI = plain.url + "/keys" },
+		"JWKS redirects to http": func(is *issuer) {
+			redirect := httptest.NewUnstartedServer(http.RedirectHandler(plain.url+"/keys", http.StatusFound))
+			redirect.TLS = is.srv.TLS
+			redirect.StartTLS()
+			t.Cleanup(redirect.Close)
+			is.jwksURI = redirect.URL + "/keys"
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			is := newIssuer(t, true, jwk(rsaA, "rsa-a", "RS256"))
+			is.set(setup)
+			v, _ := newRemoteVerifier(is, VerifierConfig{AllowHTTP: true})
+			err := verifyRaw(t, v, signJWT(t, jose.RS256, rsaA, "rsa-a", claims(is.url)))
+			wantKind(t, err, KindInvalid)
+			if !strings.Contains(err.Error(), "https issuers' keys are fetched over https only") {
+				t.Errorf("error = %v", err)
+			}
+			if n := plain.jwksHits.Load(); n != 0 {
+				t.Errorf("the plain-http JWKS was fetched %d times", n)
+			}
+		})
+	}
+
+	// An http issuer (AllowHTTP) may still publish its keys over https.
+	t.Run("http issuer, https jwks_uri", func(t *testing.T) {
+		tlsKeys := newIssuer(t, true, jwk(rsaA, "rsa-a", "RS256"))
+		plain.set(func(is *issuer) { is.jwksURI = tlsKeys.srv.URL + issuerPath + "/keys" })
+		v, _ := newRemoteVerifier(plain, VerifierConfig{AllowHTTP: true, Client: tlsKeys.srv.Client()})
+		wantKind(t, verifyRaw(t, v, signJWT(t, jose.RS256, rsaA, "rsa-a", claims(plain.url))), 0)
+	})
+}

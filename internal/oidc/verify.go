@@ -56,7 +56,8 @@ type LocalKeys func(issuer string) (jose.JSONWebKeySet, bool)
 // issuers only, with the defaults above.
 type VerifierConfig struct {
 	// AllowHTTP accepts http:// issuers and JWKS URLs (labs and tests);
-	// otherwise only https:// ones are fetched.
+	// otherwise only https:// ones are fetched. Even with it, an https
+	// issuer's keys never come over http.
 	AllowHTTP bool
 	// Client makes the fetches; nil means a client with Timeout. The
 	// Verifier uses a copy whose redirects are held to the same scheme rule.
@@ -144,6 +145,11 @@ func NewVerifier(cfg VerifierConfig) *Verifier {
 		if err := v.checkURL(req.URL.String(), "redirect", false); err != nil {
 			return err
 		}
+		if len(via) > 0 {
+			if err := noDowngrade(via[0].URL.String(), req.URL.String(), "redirect"); err != nil {
+				return err
+			}
+		}
 		if next != nil {
 			return next(req, via)
 		}
@@ -164,7 +170,8 @@ func NewVerifier(cfg VerifierConfig) *Verifier {
 // Keys come from Local when it answers for the issuer. Otherwise the issuer
 // must be an https URL (http only with AllowHTTP) with no query or fragment;
 // its discovery document, <issuer>/.well-known/openid-configuration, must
-// name the same issuer, and the JWKS at its jwks_uri (same scheme rule) is
+// name the same issuer, and the JWKS at its jwks_uri (same scheme rule, and
+// https whenever the issuer is; redirects never leave https either) is
 // cached for CacheTTL. A kid the cached JWKS lacks triggers one refresh, at
 // most one per MinRefreshInterval per issuer.
 //
@@ -449,6 +456,21 @@ func (v *Verifier) checkURL(raw, what string, issuer bool) error {
 	return nil
 }
 
+// noDowngrade refuses to go from an https URL to one of another scheme:
+// even with AllowHTTP, keys an https issuer vouches for are fetched over
+// https only (its jwks_uri, and every redirect of a fetch that began over
+// https), or whoever answers on the plain-http path could supply them.
+func noDowngrade(from, to, what string) error {
+	f, err := url.Parse(from)
+	if err != nil || f.Scheme != "https" {
+		return nil
+	}
+	if t, err := url.Parse(to); err == nil && t.Scheme == "https" {
+		return nil
+	}
+	return invalid(nil, "The %s URL %q is not https, but it was reached from the https URL %q; https issuers' keys are fetched over https only", what, to, from)
+}
+
 // discoveryDoc holds the fields of a discovery document Verify uses.
 type discoveryDoc struct {
 	Issuer  string `json:"issuer"`
@@ -478,6 +500,9 @@ func (v *Verifier) fetch(ctx context.Context, issuer string) ([]jose.JSONWebKey,
 		return nil, communication(nil, "The discovery document at %s has no jwks_uri", discoveryURL)
 	}
 	if err := v.checkURL(doc.JWKSURI, "jwks_uri", false); err != nil {
+		return nil, err
+	}
+	if err := noDowngrade(issuer, doc.JWKSURI, "jwks_uri"); err != nil {
 		return nil, err
 	}
 

@@ -88,9 +88,9 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, caller *directo
 		return nil, webIdentityError(err)
 	}
 	snap := s.dir.Snapshot()
-	provider, ok := providerFor(snap.AccountIAM(a.AccountID), tok.Issuer)
-	if !ok {
-		return nil, invalidIdentityToken("No OpenIDConnect provider found in your account for " + tok.Issuer)
+	provider, err := providerFor(snap.AccountIAM(a.AccountID), tok.Issuer)
+	if err != nil {
+		return nil, err
 	}
 	audience := ""
 	for _, aud := range tok.Audience {
@@ -175,19 +175,36 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, caller *directo
 	return out, nil
 }
 
-// providerFor finds the account's OIDC provider for an issuer: the
-// provider's URL is the issuer without its scheme.
-func providerFor(acct *directory.AccountIAM, issuer string) (*directory.OIDCProvider, bool) {
-	_, rest, ok := strings.Cut(issuer, "://")
+// providerFor finds the account's OIDC provider for a token's issuer, or
+// returns STS's InvalidIdentityToken error for an issuer the account has
+// not registered.
+//
+// The issuer must be the provider's registered URL, scheme included (the
+// scheme compared case-insensitively, the rest exactly). AWS stores the URL
+// without its scheme because it has only one, https; this server also
+// registers http providers (see iam's OIDC providers), and matching on
+// host/path alone would let an http "iss" reach an https provider, its
+// keys then fetched over plain http from whoever answers there. An issuer
+// without a scheme matches no provider, as AWS requires "iss" to begin with
+// https://.
+func providerFor(acct *directory.AccountIAM, issuer string) (*directory.OIDCProvider, error) {
+	notFound := "No OpenIDConnect provider found in your account for " + issuer
+	scheme, rest, ok := strings.Cut(issuer, "://")
 	if !ok {
-		return nil, false
+		return nil, invalidIdentityToken(notFound)
 	}
 	for _, p := range acct.OIDCProviders {
-		if p.URL == rest {
-			return p, true
+		if p.URL != rest {
+			continue
 		}
+		if want, _, _ := strings.Cut(p.Issuer(), "://"); !strings.EqualFold(scheme, want) {
+			// The ARN has room for one provider per host/path, and this
+			// one is registered with another scheme: say so.
+			return nil, invalidIdentityToken(notFound + " (the provider " + p.ARN + " is registered as " + p.Issuer() + ", and a token's issuer must match it, scheme included)")
+		}
+		return p, nil
 	}
-	return nil, false
+	return nil, invalidIdentityToken(notFound)
 }
 
 // webIdentityContext holds the condition keys of a web-identity request:

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -561,5 +562,172 @@ func TestWebIdentityIgnoresAuthorization(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), "<Arn>arn:aws:sts::222222222222:assumed-role/target-role/raw</Arn>") {
 			t.Errorf("%s: status %d: %s", method, resp.StatusCode, b)
 		}
+	}
+}
+
+// spoofIssuer is whoever answers plain http on a host: for any path P it
+// serves discovery naming the issuer http://HOST/P and a JWKS of its own
+// key, so it can sign tokens for every http issuer on that host.
+type spoofIssuer struct {
+	srv  *httptest.Server
+	host string // host:port
+	key  *rsa.PrivateKey
+	hits atomic.Int32 // discovery and JWKS requests served
+}
+
+func newSpoofIssuer(t *testing.T) *spoofIssuer {
+	t.Helper()
+	sp := &spoofIssuer{}
+	var err error
+	if sp.key, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+		t.Fatal(err)
+	}
+	sp.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sp.hits.Add(1)
+		if iss, ok := strings.CutSuffix(r.URL.Path, "/.well-known/openid-configuration"); ok {
+			iss = "http://" + r.Host + iss
+			json.NewEncoder(w).Encode(map[string]any{"issuer": iss, "jwks_uri": iss + "/spoofed-keys"})
+			return
+		}
+		if strings.HasSuffix(r.URL.Path, "/spoofed-keys") {
+			json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: sp.key.Public(), KeyID: "spoof", Algorithm: "RS256", Use: "sig"}}})
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(sp.srv.Close)
+	sp.host = strings.TrimPrefix(sp.srv.URL, "http://")
+	return sp
+}
+
+// token signs a token for issuer iss with the spoofer's key.
+func (sp *spoofIssuer) token(t *testing.T, iss, sub string) string {
+	t.Helper()
+	now := time.Now()
+	c := wiClaims{Claims: jwt.Claims{Issuer: iss, Subject: sub, Audience: jwt.Audience{"sts.amazonaws.com"}, IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(time.Hour))}}
+	return (&wiIssuer{}).sign(t, jose.RS256, "spoof", sp.key, c)
+}
+
+// tokenIssuer reads a token's "iss" claim.
+func tokenIssuer(t *testing.T, token string) string {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %q", token)
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		Iss string `json:"iss"`
+	}
+	if err := json.Unmarshal(payload, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c.Iss
+}
+
+// A provider is registered with its scheme, and a token's issuer must
+// match it scheme included, although the ARN and the condition keys drop
+// the scheme. With --oidc-allow-http, an https provider must not trust
+// http://HOST/PATH: its keys would come over plain http from whoever
+// answers there (here, the spoofer on HOST).
+func TestIssuerSchemeMustMatchProvider(t *testing.T) {
+	sp := newSpoofIssuer(t)
+	// The cluster's issuer is https://HOST/_assumed/oidc/id/… on the
+	// spoofer's own host; its keys are assumed's, in memory.
+	w, err := world.Parse("world.yaml", []byte(`accounts:
+  - id: "111111111111"
+    name: account-a
+    clusters: [{name: prod}]
+  - id: "222222222222"
+    name: account-b
+    oidc_providers: [{cluster: account-a/prod, client_ids: [sts.amazonaws.com]}]
+    roles:
+      - name: app
+        trust: `+wiTrust("222222222222", "{{issuer account-a/prod}}", "system:serviceaccount:default:app")+`
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := testenv.StartWith(t, testenv.Options{World: w, OIDCAllowHTTP: true, PublicURL: "https://" + sp.host})
+	ctx := context.Background()
+	b := env.RootIAM(testenv.AccountB)
+	const sub = "system:serviceaccount:default:app"
+	noProvider := "No OpenIDConnect provider found in your account for "
+
+	// The https cluster issuer's own token: accepted.
+	good := wiToken(t, env, testenv.AccountA, "prod", "default", "app")
+	httpsIss := tokenIssuer(t, good)
+	if !strings.HasPrefix(httpsIss, "https://"+sp.host+"/") {
+		t.Fatalf("cluster issuer %q is not on https://%s", httpsIss, sp.host)
+	}
+	out, err := wiAssume(env, "arn:aws:iam::222222222222:role/app", good)
+	if err != nil {
+		t.Fatalf("the https issuer's token: %v", err)
+	}
+	if got, want := aws.ToString(out.Provider), "arn:aws:iam::222222222222:oidc-provider/"+strings.TrimPrefix(httpsIss, "https://"); got != want {
+		t.Errorf("Provider = %q, want %q", got, want)
+	}
+
+	// A provider registered through IAM as https://HOST/lab, and a role
+	// trusting it.
+	labURL := "https://" + sp.host + "/lab"
+	if _, err := b.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{Url: aws.String(labURL), ClientIDList: []string{"sts.amazonaws.com"}}); err != nil {
+		t.Fatalf("register %s: %v", labURL, err)
+	}
+	// And one registered as http://HOST/plain, the lab's plain-http issuer.
+	plainURL := "http://" + sp.host + "/plain"
+	if _, err := b.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{Url: aws.String(plainURL), ClientIDList: []string{"sts.amazonaws.com"}}); err != nil {
+		t.Fatalf("register %s: %v", plainURL, err)
+	}
+	for name, provider := range map[string]string{"lab": sp.host + "/lab", "plain": sp.host + "/plain"} {
+		if _, err := b.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(strings.Trim(wiTrust("222222222222", provider, sub), "'"))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	cases := []struct {
+		name, role, token, code, msg string
+	}{
+		{"http token for the https cluster provider", "arn:aws:iam::222222222222:role/app", sp.token(t, "http://"+strings.TrimPrefix(httpsIss, "https://"), sub), "InvalidIdentityToken", noProvider + "http://" + strings.TrimPrefix(httpsIss, "https://")},
+		{"http token for an https provider", "arn:aws:iam::222222222222:role/lab", sp.token(t, "http://"+sp.host+"/lab", sub), "InvalidIdentityToken", noProvider + "http://" + sp.host + "/lab"},
+		{"https token for an http provider", "arn:aws:iam::222222222222:role/plain", sp.token(t, "https://"+sp.host+"/plain", sub), "InvalidIdentityToken", noProvider + "https://" + sp.host + "/plain"},
+		{"token without a scheme", "arn:aws:iam::222222222222:role/lab", sp.token(t, sp.host+"/lab", sub), "InvalidIdentityToken", noProvider + sp.host + "/lab"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := sp.hits.Load()
+			_, err := wiAssume(env, c.role, c.token)
+			if testenv.ErrorCode(err) != c.code || !strings.Contains(err.Error(), c.msg) {
+				t.Errorf("want %s containing %q, got %v", c.code, c.msg, err)
+			}
+			if n := sp.hits.Load() - before; n != 0 {
+				t.Errorf("the plain-http host was asked for keys %d times", n)
+			}
+		})
+	}
+
+	// The http provider trusts its own http issuer, and the schemes are
+	// stored: after a restart, each provider still trusts its own alone.
+	for _, restart := range []bool{false, true} {
+		if restart {
+			env.Restart()
+		}
+		if _, err := wiAssume(env, "arn:aws:iam::222222222222:role/plain", sp.token(t, plainURL, sub)); err != nil {
+			t.Errorf("http token for the http provider (restarted: %v): %v", restart, err)
+		}
+		_, err := wiAssume(env, "arn:aws:iam::222222222222:role/lab", sp.token(t, "http://"+sp.host+"/lab", sub))
+		if testenv.ErrorCode(err) != "InvalidIdentityToken" || !strings.Contains(err.Error(), noProvider) {
+			t.Errorf("http token for the https provider (restarted: %v): want InvalidIdentityToken, got %v", restart, err)
+		}
+	}
+
+	// The ARN holds host/path alone, so the lab's http://HOST/lab is the
+	// https provider already there.
+	_, err = b.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{Url: aws.String("http://" + sp.host + "/lab"), ClientIDList: []string{"sts.amazonaws.com"}})
+	if testenv.ErrorCode(err) != "EntityAlreadyExists" || !strings.Contains(err.Error(), "Provider with url "+labURL+" already exists.") {
+		t.Errorf("http://HOST/lab over https://HOST/lab: want EntityAlreadyExists naming %s, got %v", labURL, err)
 	}
 }
