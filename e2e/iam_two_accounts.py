@@ -118,6 +118,23 @@ def main():
         fail("account B sees account A's entities")
     ok("account B sees only its own entities")
 
+    # Another account's policy is no boundary: the same answer as for a
+    # policy that does not exist, so A's policies stay unobservable.
+    missing = "arn:aws:iam::111111111111:policy/no-such-policy"
+    got = cli("account-b", "iam", "put-role-permissions-boundary", "--role-name", "account-b-role", "--permissions-boundary", arn, expect="NoSuchEntity")
+    want = cli("account-b", "iam", "put-role-permissions-boundary", "--role-name", "account-b-role", "--permissions-boundary", missing, expect="NoSuchEntity")
+    if got.replace(arn, missing) != want:
+        fail(f"A's policy and a missing one answer differently:\n{got}\n{want}")
+    ok("CLI: B can't set A's policy as a boundary, and can't tell it exists")
+
+    # A long-term key sent with a session token (a stale AWS_SESSION_TOKEN)
+    # is refused, as AWS does.
+    root = boto3.Session(profile_name="account-a").get_credentials()
+    cli(None, "sts", "get-caller-identity", env={"AWS_ACCESS_KEY_ID": root.access_key, "AWS_SECRET_ACCESS_KEY": root.secret_key,
+                                               "AWS_SESSION_TOKEN": "FwoGZXIvYXdzEJr//////////stale", "AWS_DEFAULT_REGION": "us-east-1"},
+        expect="InvalidClientTokenId")
+    ok("CLI: a long-term key with a stale session token: InvalidClientTokenId")
+
     done()
 
 

@@ -167,21 +167,34 @@ wait_for moto "$!" "http://127.0.0.1:$moto_port/moto-api/"
 moto_version="$(python3 -c 'import moto; print(moto.__version__)' 2>/dev/null || echo '?')"
 echo "assumed on 127.0.0.1:$assumed_port, moto $moto_version on 127.0.0.1:$moto_port"
 
-# load NAME PORT: run assumed-load; its exit status is kept in rc_NAME.
+# cpu_ticks PID: the process's user + system CPU time so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# load NAME PORT PID: run assumed-load; its exit status is kept in
+# rc_NAME, and the server's CPU time per request (warm-up included, from
+# the process's own accounting) in cpu_NAME, in milliseconds.
 load() {
-	local name="$1" port="$2" rc=0
+	local name="$1" port="$2" pid="$3" rc=0 before after
 	echo
 	echo "== $name: $requests requests (max $duration), concurrency $concurrency, warm-up $warmup"
+	before="$(cpu_ticks "$pid")"
 	"$tmp/assumed-load" --endpoint "http://127.0.0.1:$port" \
 		--access-key "$key_id" --secret-key "$secret" \
 		--role-arn "$role_arn" --external-id "$external_id" --session-name-prefix "bench-$name" \
 		--concurrency "$concurrency" --requests "$requests" --duration "$duration" --warmup "$warmup" \
 		--out-json "$tmp/$name.json" || rc=$?
+	after="$(cpu_ticks "$pid")"
 	printf -v "rc_$name" '%d' "$rc"
+	if [[ -s "$tmp/$name.json" ]]; then
+		printf -v "cpu_$name" '%s' "$(jq -r --argjson t "$((after - before))" --argjson hz "$(getconf CLK_TCK)" --argjson w "$warmup" \
+			'$t / $hz * 1000 / (.requests + $w) * 1000 | round / 1000' "$tmp/$name.json")"
+	else
+		printf -v "cpu_$name" '%s' "-"
+	fi
 }
 
-load assumed "$assumed_port"
-load moto "$moto_port"
+load assumed "$assumed_port" "${pids[0]}"
+load moto "$moto_port" "${pids[1]}"
 
 if $profile; then
 	if curl --noproxy '*' -fsS -o /dev/null "http://127.0.0.1:$assumed_port$pprof_path/" 2>/dev/null; then
@@ -221,6 +234,7 @@ row "throughput (req/s)" '.throughput_rps | . * 10 | round / 10'
 for q in p50 p90 p99 max; do
 	row "$q latency (ms)" "if .ok == 0 then \"-\" else .${q}_ms * 1000 | round / 1000 end"
 done
+printf '%-22s %16s %16s\n' "server CPU/req (ms)" "$cpu_assumed" "$cpu_moto"
 
 status=0
 for name in assumed moto; do
