@@ -24,6 +24,8 @@ type serveOptions struct {
 	oidcAllowHTTP bool
 	// metricsListen: see app.Options.MetricsListen.
 	metricsListen string
+	// backend: see app.Options.Backend.
+	backend string
 	// ready, when set, is called with the bound address once the server
 	// accepts requests (tests use it).
 	ready func(addr string)
@@ -56,6 +58,7 @@ works with no other step.`,
 	cmd.Flags().StringVar(&opt.publicURL, "public-url", "", "URL clients reach this server at; cluster OIDC issuer URLs are built from it (default http://LISTEN-ADDRESS)")
 	cmd.Flags().BoolVar(&opt.oidcAllowHTTP, "oidc-allow-http", false, "accept web-identity issuers over plain http and OIDC provider URLs with a port (local issuers in tests and labs)")
 	cmd.Flags().StringVar(&opt.metricsListen, "metrics-listen", "", "serve /_assumed/metrics on this address of its own (e.g. 127.0.0.1:9599) instead of the API listener")
+	cmd.Flags().StringVar(&opt.backend, "backend", "", "where the resources of every other AWS service live (S3, DynamoDB, ECR, …): \"moto\" starts moto_server from PATH (pip install 'moto[server]'), or the http(s)://HOST:PORT of a running moto, LocalStack or other AWS-compatible server; requests are authorized here, then forwarded to it. Without it, other services answer with an error saying how to add one")
 	cmd.Flags().StringVar(&opt.config, "config", "", "world file (YAML) declaring the accounts; default: one account 000000000000 named default")
 	return cmd
 }
@@ -71,7 +74,7 @@ func runServe(ctx context.Context, opt serveOptions, logOut io.Writer) error {
 	}
 	// A server that could not start or stopped on an error is not a
 	// mistake in the command line: exit 1, without pointing to --help.
-	if err := app.Run(ctx, app.Options{Listen: opt.listen, DataDir: opt.dataDir, World: w, WorldFile: opt.config, Pprof: opt.pprof, Ready: opt.ready, PublicURL: opt.publicURL, OIDCAllowHTTP: opt.oidcAllowHTTP, MetricsListen: opt.metricsListen}, logOut); err != nil {
+	if err := app.Run(ctx, app.Options{Listen: opt.listen, DataDir: opt.dataDir, World: w, WorldFile: opt.config, Pprof: opt.pprof, Ready: opt.ready, PublicURL: opt.publicURL, OIDCAllowHTTP: opt.oidcAllowHTTP, MetricsListen: opt.metricsListen, Backend: opt.backend}, logOut); err != nil {
 		return &exitError{code: exitFailure, err: err}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,11 +17,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/assumed-dev/assumed/internal/backend"
 	"github.com/assumed-dev/assumed/internal/creds"
 	"github.com/assumed-dev/assumed/internal/datadir"
 	"github.com/assumed-dev/assumed/internal/directory"
 	"github.com/assumed-dev/assumed/internal/eks"
 	"github.com/assumed-dev/assumed/internal/eksauth"
+	"github.com/assumed-dev/assumed/internal/gateway"
 	"github.com/assumed-dev/assumed/internal/iam"
 	"github.com/assumed-dev/assumed/internal/oidc"
 	"github.com/assumed-dev/assumed/internal/server"
@@ -58,6 +61,10 @@ type Options struct {
 	// Limits bound requests before authentication; zero fields take
 	// server.DefaultLimits.
 	Limits server.Limits
+	// Backend holds the resources of every service assumed does not serve
+	// itself: "moto" starts moto_server as a child process, an http(s)
+	// URL names one already running (see backend.Start); "" means none.
+	Backend string
 }
 
 // Run runs a server until ctx ends, then shuts it down gracefully.
@@ -96,7 +103,9 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 			log.Error("close store", "err", err)
 		}
 	}()
-	svc, err := iam.New(ctx, st, sealer, log, eks.Decoders(sealer))
+	decoders := eks.Decoders(sealer)
+	maps.Copy(decoders, gateway.Decoders())
+	svc, err := iam.New(ctx, st, sealer, log, decoders)
 	if err != nil {
 		return err
 	}
@@ -108,7 +117,34 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 	stsSvc := sts.New(svc.Directory(), ring)
 	// Pod tokens are verified with the clusters' keys in memory only.
 	eksAuthSvc := eksauth.New(svc.Directory(), stsSvc, oidc.NewVerifier(oidc.VerifierConfig{Local: eksSvc.LocalKeys}), eksSvc.IssuerURL)
+	// The resource gateway's backend (nil without --backend). It outlives
+	// ctx, to answer requests in flight while the server shuts down, and
+	// is stopped when Run returns, before the data dir is released.
+	var bk *backend.Backend
+	if opt.Backend != "" {
+		if bk, err = backend.Start(context.WithoutCancel(ctx), opt.Backend, log); err != nil {
+			return err
+		}
+		defer func() {
+			if err := bk.Close(); err != nil {
+				log.Error("stop the backend", "err", err)
+			}
+		}()
+		log.Info("resource backend", "kind", bk.Kind, "url", bk.URL.String(), "pid", bk.PID())
+	}
 	srv := server.New(log, svc, stsSvc, eksSvc, eksAuthSvc)
+	// Every other service goes through the resource gateway; without a
+	// backend it answers, in each service's protocol, how to add one.
+	var fwd *gateway.Forwarder
+	if bk != nil {
+		fwd = gateway.NewForwarder(bk, log)
+		defer fwd.Close()
+	}
+	gw, err := gateway.New(gateway.Config{Log: log, Writer: svc.Writer(), Forwarder: fwd})
+	if err != nil {
+		return err
+	}
+	srv.SetGateway(gw)
 	srv.SetLimits(opt.Limits)
 	if opt.Pprof {
 		srv.EnablePprof()

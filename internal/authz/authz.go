@@ -7,7 +7,9 @@
 // its permissions boundary and, for a session, its session policies limit
 // what it may do. For sts:AssumeRole the role's trust policy must allow
 // the caller too, and across accounts both sides must allow (spec §2).
-// SCPs and resource policies other than trust policies come later.
+// AuthorizeResource does the same for any other service's resource and
+// its resource policy (bucket, queue, key policy, …), for the resource
+// gateway. SCPs and RCPs come later.
 package authz
 
 import (
@@ -111,7 +113,8 @@ func trustSet(snap *directory.Snapshot, role *directory.Role, roleAccount string
 // subject is what authorization needs to know about a caller.
 type subject struct {
 	caller                      *directory.Caller
-	principal                   *policy.Principal
+	principal                   *policy.Principal // &p
+	p                           policy.Principal
 	identity                    *policy.Set
 	boundary                    *policy.Set // nil without a boundary
 	session                     *policy.Set // nil without session policies
@@ -119,6 +122,39 @@ type subject struct {
 	userName                    string
 	userID                      string
 	principalARN, principalType string
+	// stale says the caller is a session whose role or user has since
+	// been deleted or re-created: it keeps no policies.
+	stale bool
+	// need is the caller's keys its identity, boundary and session
+	// policies can read.
+	need keySet
+}
+
+// emptySet is the policies of a caller that has none.
+var emptySet = policy.NewSet()
+
+// principalSets are a user's or role's identity policies and boundary,
+// and the keys they read, compiled once per snapshot.
+type principalSets struct {
+	identity, boundary *policy.Set
+	need               keySet
+}
+
+func newPrincipalSets(identity, boundary *policy.Set) principalSets {
+	return principalSets{identity, boundary, keysOf(identity) | keysOf(boundary)}
+}
+
+// principalSetsOf returns the sets of a user or role (entity, a
+// *directory.User or *directory.Role of snap), built once per snapshot.
+// They are kept in a map of the snapshot keyed by the entity's pointer,
+// which a request looks up without allocating.
+func principalSetsOf(snap *directory.Snapshot, entity any, build func() principalSets) principalSets {
+	m := snap.Derived("authz:principal-sets", func() any { return new(sync.Map) }).(*sync.Map)
+	if v, ok := m.Load(entity); ok {
+		return v.(principalSets)
+	}
+	v, _ := m.LoadOrStore(entity, build())
+	return v.(principalSets)
 }
 
 // describe gathers the caller's policies. A role session whose role was
@@ -126,24 +162,34 @@ type subject struct {
 // asks is implicitly denied.
 func describe(snap *directory.Snapshot, c *directory.Caller) *subject {
 	acct := snap.AccountIAM(c.AccountID)
-	sub := &subject{caller: c, identity: policy.NewSet()}
+	sub := &subject{caller: c, identity: emptySet}
+	sub.principal = &sub.p
 	switch {
 	case c.IsRoleSession():
 		s := c.Session
-		sub.principal = &policy.Principal{Type: arn.PrincipalAssumedRole, AccountID: c.AccountID, ARN: c.ARN, RoleARN: s.RoleARN(), UniqueID: s.RoleID}
-		sub.principalARN, sub.principalType = s.RoleARN(), "AssumedRole"
-		sub.userID = s.RoleID + ":" + s.SessionName
-		if r, ok := acct.Roles[directory.Key(s.RoleName)]; ok && r.ID == s.RoleID {
-			sets := snap.Derived("role-sets:"+r.ID, func() any {
-				return [2]*policy.Set{policy.NewSet(entries(snap, c.AccountID, "role "+r.Name, &r.Principal)...), boundarySet(snap, c.AccountID, r.Boundary)}
-			}).([2]*policy.Set)
-			sub.identity, sub.boundary = sets[0], sets[1]
+		r, ok := acct.Roles[directory.Key(s.RoleName)]
+		roleARN := ""
+		if ok && r.ID == s.RoleID {
+			roleARN = r.ARN
+			sets := principalSetsOf(snap, r, func() principalSets {
+				return newPrincipalSets(policy.NewSet(entries(snap, c.AccountID, "role "+r.Name, &r.Principal)...), boundarySet(snap, c.AccountID, r.Boundary))
+			})
+			sub.identity, sub.boundary, sub.need = sets.identity, sets.boundary, sets.need
 			sub.tags = r.Tags
+		} else {
+			roleARN, sub.stale = s.RoleARN(), true
 		}
-		sub.session = sessionSet(snap, s)
-		sub.tags = mergeTags(sub.tags, s.Tags)
+		sub.p = policy.Principal{Type: arn.PrincipalAssumedRole, AccountID: c.AccountID, ARN: c.ARN, RoleARN: roleARN, UniqueID: s.RoleID}
+		// aws:userid (ROLEID:SESSION) is built when a policy reads it.
+		sub.principalARN, sub.principalType = roleARN, "AssumedRole"
+		var need keySet
+		sub.session, need = sessionSet(snap, s)
+		sub.need |= need
+		if len(s.Tags) > 0 {
+			sub.tags = mergeTags(sub.tags, s.Tags)
+		}
 	case c.IsRoot():
-		sub.principal = &policy.Principal{Type: arn.PrincipalAccount, AccountID: c.AccountID, ARN: c.ARN}
+		sub.p = policy.Principal{Type: arn.PrincipalAccount, AccountID: c.AccountID, ARN: c.ARN}
 		sub.principalARN, sub.principalType, sub.userID = c.ARN, "Account", c.AccountID
 	default:
 		u, ok := acct.Users[directory.Key(c.UserName)]
@@ -153,19 +199,20 @@ func describe(snap *directory.Snapshot, c *directory.Caller) *subject {
 			// session of a re-created role does.
 			ok = false
 		}
-		sub.principal = &policy.Principal{Type: arn.PrincipalUser, AccountID: c.AccountID, ARN: c.ARN}
+		sub.stale = !ok
+		sub.p = policy.Principal{Type: arn.PrincipalUser, AccountID: c.AccountID, ARN: c.ARN}
 		sub.principalARN, sub.principalType, sub.userName = c.ARN, "User", c.UserName
 		if ok {
-			sub.principal.UniqueID, sub.userID = u.ID, u.ID
-			sets := snap.Derived("user-sets:"+u.ID, func() any {
+			sub.p.UniqueID, sub.userID = u.ID, u.ID
+			sets := principalSetsOf(snap, u, func() principalSets {
 				var es []policy.Entry
 				es = append(es, entries(snap, c.AccountID, "user "+u.Name, &u.Principal)...)
 				for _, g := range acct.GroupsOf(u.Name) {
 					es = append(es, entries(snap, c.AccountID, "group "+g.Name, &g.Principal)...)
 				}
-				return [2]*policy.Set{policy.NewSet(es...), boundarySet(snap, c.AccountID, u.Boundary)}
-			}).([2]*policy.Set)
-			sub.identity, sub.boundary = sets[0], sets[1]
+				return newPrincipalSets(policy.NewSet(es...), boundarySet(snap, c.AccountID, u.Boundary))
+			})
+			sub.identity, sub.boundary, sub.need = sets.identity, sets.boundary, sets.need
 			sub.tags = u.Tags
 		}
 	}
@@ -203,18 +250,23 @@ func boundarySet(snap *directory.Snapshot, account, boundary string) *policy.Set
 	return policy.NewSet(es...)
 }
 
-// sessionSet compiles a session's policies; nil when it has none. A
-// policy that no longer parses or resolves, or a managed policy outside
-// the role's account (which STS refuses to pass), leaves the set without
-// it, which only narrows the session further.
-func sessionSet(snap *directory.Snapshot, s *directory.Session) *policy.Set {
+// sessionSet compiles a session's policies, and says which keys they
+// read; nil when it has none. A policy that no longer parses or
+// resolves, or a managed policy outside the role's account (which STS
+// refuses to pass), leaves the set without it, which only narrows the
+// session further.
+func sessionSet(snap *directory.Snapshot, s *directory.Session) (*policy.Set, keySet) {
 	if s.Policy == "" && len(s.PolicyARNs) == 0 {
-		return nil
+		return nil, 0
+	}
+	if len(s.PolicyARNs) == 0 {
+		ps := inlineSessionSet(s.Policy)
+		return ps.identity, ps.need
 	}
 	var es []policy.Entry
 	if s.Policy != "" {
-		if p, ok := sessionPolicy(s.Policy); ok {
-			es = append(es, policy.Entry{ID: "session policy", Policy: p})
+		if ps := inlineSessionSet(s.Policy); ps.identity.Len() > 0 {
+			es = append(es, ps.identity.Entries()...)
 		}
 	}
 	for _, a := range s.PolicyARNs {
@@ -222,40 +274,42 @@ func sessionSet(snap *directory.Snapshot, s *directory.Session) *policy.Set {
 			es = append(es, policy.Entry{ID: a + " (session policy)", Policy: mp.Default().Compiled})
 		}
 	}
-	return policy.NewSet(es...)
+	set := policy.NewSet(es...)
+	return set, keysOf(set)
 }
 
-// sessionPolicies caches compiled inline session policies by document:
-// every request signed with a session's credentials needs its policy,
-// and a session's requests repeat it. The cache is bounded; when full,
-// it is emptied.
-var sessionPolicies = struct {
+// sessionSets caches the sets of inline session policies by document
+// (in the identity field of principalSets): every request signed with a
+// session's credentials needs its policy, and a session's requests
+// repeat it. The cache is bounded; when full, it is emptied.
+var sessionSets = struct {
 	sync.Mutex
-	m map[string]*policy.Policy
-}{m: map[string]*policy.Policy{}}
+	m map[string]principalSets
+}{m: map[string]principalSets{}}
 
 const maxCachedSessionPolicies = 4096
 
-// sessionPolicy compiles an inline session policy (cached); ok is false
-// when it no longer parses.
-func sessionPolicy(doc string) (*policy.Policy, bool) {
-	sessionPolicies.Lock()
-	p, ok := sessionPolicies.m[doc]
-	sessionPolicies.Unlock()
+// inlineSessionSet compiles an inline session policy into a set (cached).
+// A document that no longer parses is an empty set.
+func inlineSessionSet(doc string) principalSets {
+	sessionSets.Lock()
+	ps, ok := sessionSets.m[doc]
+	sessionSets.Unlock()
 	if ok {
-		return p, true
+		return ps
 	}
-	p, err := policy.ParseWithOptions(doc, policy.Session, policy.Options{MaxSize: -1})
-	if err != nil {
-		return nil, false
+	var es []policy.Entry
+	if p, err := policy.ParseWithOptions(doc, policy.Session, policy.Options{MaxSize: -1}); err == nil {
+		es = append(es, policy.Entry{ID: "session policy", Policy: p})
 	}
-	sessionPolicies.Lock()
-	if len(sessionPolicies.m) >= maxCachedSessionPolicies {
-		clear(sessionPolicies.m)
+	ps = newPrincipalSets(policy.NewSet(es...), nil)
+	sessionSets.Lock()
+	if len(sessionSets.m) >= maxCachedSessionPolicies {
+		clear(sessionSets.m)
 	}
-	sessionPolicies.m[doc] = p
-	sessionPolicies.Unlock()
-	return p, true
+	sessionSets.m[doc] = ps
+	sessionSets.Unlock()
+	return ps
 }
 
 // mergeTags overrides base tags with session tags, keys compared
@@ -276,43 +330,86 @@ func mergeTags(base, over []directory.Tag) []directory.Tag {
 	return out
 }
 
-// context returns the request's condition keys with the caller's.
+// context returns the request's condition keys with all of the caller's,
+// in a copy of reqCtx.
 func (sub *subject) context(reqCtx *policy.Context) *policy.Context {
+	return sub.contextFor(reqCtx, keyAll)
+}
+
+// contextFor returns the request's condition keys with the caller's keys
+// in need. It returns reqCtx itself (which may be nil) when need is empty,
+// and otherwise a copy that the caller may add keys to.
+func (sub *subject) contextFor(reqCtx *policy.Context, need keySet) *policy.Context {
+	if need == 0 {
+		return reqCtx
+	}
 	ctx := reqCtx
 	if ctx == nil {
 		ctx = policy.NewContext()
 	} else {
 		ctx = ctx.Clone()
 	}
+	// Keys are case-insensitive; those named here are set in lower case,
+	// which the context stores without converting them.
 	c := sub.caller
-	if sub.userName != "" {
+	if need&kUsername != 0 && sub.userName != "" {
 		ctx.Set("aws:username", sub.userName)
 	}
-	if sub.userID != "" {
-		ctx.Set("aws:userid", sub.userID)
+	if need&kUserID != 0 {
+		userID := sub.userID
+		if c.IsRoleSession() {
+			userID = c.Session.RoleID + ":" + c.Session.SessionName
+		}
+		if userID != "" {
+			ctx.Set("aws:userid", userID)
+		}
 	}
-	ctx.Set("aws:PrincipalArn", sub.principalARN)
-	ctx.Set("aws:PrincipalAccount", c.AccountID)
-	ctx.Set("aws:PrincipalType", sub.principalType)
-	ctx.SetBool("aws:SecureTransport", c.SecureTransport)
-	ctx.SetBool("aws:ViaAWSService", false)
-	if !c.RequestTime.IsZero() {
+	if need&kPrincipalARN != 0 {
+		ctx.Set("aws:principalarn", sub.principalARN)
+	}
+	if need&kPrincipalAccount != 0 {
+		ctx.Set("aws:principalaccount", c.AccountID)
+	}
+	if need&kPrincipalType != 0 {
+		ctx.Set("aws:principaltype", sub.principalType)
+	}
+	if need&kSecureTransport != 0 {
+		ctx.SetBool("aws:securetransport", c.SecureTransport)
+	}
+	if need&kViaAWSService != 0 {
+		ctx.SetBool("aws:viaawsservice", false)
+	}
+	if need&kPrincipalIsAWSService != 0 {
+		ctx.SetBool("aws:principalisawsservice", false)
+	}
+	if need&kRequestedRegion != 0 {
+		if _, ok := ctx.Lookup("aws:requestedregion"); !ok {
+			ctx.Set("aws:requestedregion", c.RegionOrDefault())
+		}
+	}
+	if need&kTime != 0 && !c.RequestTime.IsZero() {
 		ctx.SetTime(c.RequestTime)
 	}
-	if c.SourceIP.IsValid() {
-		ctx.SetIP("aws:SourceIp", c.SourceIP)
+	if need&kSourceIP != 0 && c.SourceIP.IsValid() {
+		ctx.SetIP("aws:sourceip", c.SourceIP)
 	}
-	for _, t := range sub.tags {
-		ctx.Set("aws:PrincipalTag/"+t.Key, t.Value)
+	if need&kPrincipalTag != 0 {
+		for _, t := range sub.tags {
+			ctx.Set("aws:PrincipalTag/"+t.Key, t.Value)
+		}
 	}
 	if s := c.Session; s != nil {
-		ctx.SetDate("aws:TokenIssueTime", s.IssuedAt.UTC().Format("2006-01-02T15:04:05Z"), s.IssuedAt)
-		ctx.SetBool("aws:MultiFactorAuthPresent", false)
-		if s.SourceIdentity != "" {
-			ctx.Set("aws:SourceIdentity", s.SourceIdentity)
+		if need&kTokenIssueTime != 0 {
+			ctx.SetDate("aws:tokenissuetime", s.IssuedAt.UTC().Format("2006-01-02T15:04:05Z"), s.IssuedAt)
 		}
-		if s.FederatedProvider != "" {
-			ctx.Set("aws:FederatedProvider", s.FederatedProvider)
+		if need&kMFA != 0 {
+			ctx.SetBool("aws:multifactorauthpresent", false)
+		}
+		if need&kSourceIdentity != 0 && s.SourceIdentity != "" {
+			ctx.Set("aws:sourceidentity", s.SourceIdentity)
+		}
+		if need&kFederatedProvider != 0 && s.FederatedProvider != "" {
+			ctx.Set("aws:federatedprovider", s.FederatedProvider)
 		}
 	}
 	return ctx
@@ -395,10 +492,15 @@ func appliedDenies(trace []policy.StatementTrace) []policy.StatementTrace {
 // statementName names a statement as denial messages do: by its Sid, or
 // by its number when it has none.
 func statementName(t policy.StatementTrace) string {
+	return " (" + statementLabel(t) + ")"
+}
+
+// statementLabel is `statement "SID"`, or `statement N` without a Sid.
+func statementLabel(t policy.StatementTrace) string {
 	if t.Sid != "" {
-		return fmt.Sprintf(" (statement %q)", t.Sid)
+		return fmt.Sprintf("statement %q", t.Sid)
 	}
-	return fmt.Sprintf(" (statement %d)", t.Statement)
+	return fmt.Sprintf("statement %d", t.Statement)
 }
 
 // resourceText is the resource as AWS's denial messages name it, which
@@ -407,8 +509,12 @@ func statementName(t policy.StatementTrace) string {
 //   - iam:CreateRole, iam:CreateUser, iam:CreateGroup: the new entity's ARN;
 //   - other IAM actions on a role, user or group: "role NAME", "user NAME", …;
 //   - iam:CreatePolicy: "policy NAME"; other policy actions: "policy ARN";
+//   - S3 actions: the ARN in double quotes ("arn:aws:s3:::bucket/key");
 //   - anything else (sts:AssumeRole and iam:PassRole included): the ARN.
 func resourceText(action, resource string) string {
+	if len(action) > 3 && strings.EqualFold(action[:3], "s3:") {
+		return `"` + resource + `"`
+	}
 	a, err := arn.Parse(resource)
 	// iam:PassRole is checked by the service the role is passed to, and
 	// its denials name the role's ARN.

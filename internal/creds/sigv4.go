@@ -87,7 +87,7 @@ func mismatch(msg string) *Error {
 type SignedRequest struct {
 	AccessKeyID   string        // the access key ID from the credential scope
 	Region        string        // the region from the credential scope
-	Service       string        // the signing name from the credential scope (iam, sts, eks, eks-auth)
+	Service       string        // the signing name from the credential scope (iam, sts, eks, eks-auth, s3, …)
 	Signature     string        // the hex signature the client sent
 	SecurityToken string        // X-Amz-Security-Token, empty for long-term keys
 	SignedHeaders []string      // header names, as listed by the client
@@ -437,6 +437,11 @@ func unsignedAmzHeaders(h http.Header, signed []string) []string {
 // with their values trimmed and inner spaces collapsed; and the SHA-256 of
 // body as the payload hash. UNSIGNED-PAYLOAD is accepted only for a
 // presigned request without a body, so a body is never left unsigned.
+//
+// A request signed for S3 (UsesS3Rules) follows S3's rules instead, as
+// VerifyStreaming describes, with S3's error codes: body, the full body as
+// sent, is then checked against X-Amz-Content-Sha256 (a hex hash, or an
+// aws-chunked body's chunk signatures, length and trailer).
 func Verify(r *http.Request, body []byte, sr *SignedRequest, secret string, now time.Time) error {
 	if e := verify(r, body, sr, secret, now); e != nil {
 		return fmt.Errorf("creds: verify SigV4 signature: %w", e)
@@ -447,6 +452,9 @@ func Verify(r *http.Request, body []byte, sr *SignedRequest, secret string, now 
 func verify(r *http.Request, body []byte, sr *SignedRequest, secret string, now time.Time) *Error {
 	if r == nil || sr == nil || sr.Date.IsZero() {
 		return mismatch(msgSignatureDoesNotMatch)
+	}
+	if UsesS3Rules(sr.Service) {
+		return verifyS3Body(r, body, sr, secret, now)
 	}
 	if e := checkTime(sr, now.UTC()); e != nil {
 		return e
@@ -507,7 +515,10 @@ func fromHex(c byte) (byte, bool) {
 // CheckTime refuses a request signed outside the clock-skew window around
 // now, and a presigned one past its X-Amz-Expires, with AWS's texts. Verify
 // checks it too; the server calls it alone first, to refuse a stale request
-// before reading its body.
+// before reading its body. For a request signed for S3 (UsesS3Rules) the
+// rules and codes are S3's: RequestTimeTooSkewed for a header-signed
+// request more than MaxClockSkew away, and a presigned URL valid until its
+// X-Amz-Date plus X-Amz-Expires (AccessDenied after).
 func CheckTime(sr *SignedRequest, now time.Time) error {
 	if sr == nil || sr.Date.IsZero() {
 		return fmt.Errorf("creds: check signing time: %w", mismatch(msgSignatureDoesNotMatch))
@@ -521,6 +532,9 @@ func CheckTime(sr *SignedRequest, now time.Time) error {
 // checkTime refuses a signing time outside the skew window, with AWS's
 // texts, and an expired presigned request.
 func checkTime(sr *SignedRequest, now time.Time) *Error {
+	if UsesS3Rules(sr.Service) {
+		return checkTimeS3(sr, now)
+	}
 	if early := now.Add(-MaxClockSkew); sr.Date.Before(early) {
 		return mismatch(fmt.Sprintf("Signature expired: %s is now earlier than %s (%s - 15 min.)",
 			sr.Date.Format(iso8601Basic), early.Format(iso8601Basic), now.Format(iso8601Basic)))

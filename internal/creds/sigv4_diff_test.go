@@ -203,7 +203,10 @@ func FuzzParseAndVerifyMatchReference(f *testing.F) {
 			r.Header[hname] = append(r.Header[hname], hvalue)
 		}
 		sr := sameParse(t, r)
-		if sr == nil {
+		if sr == nil || UsesS3Rules(sr.Service) {
+			// The reference knows only the rules of every service but
+			// S3; S3's are checked against AWS's vectors and the SDK in
+			// s3_test.go.
 			return
 		}
 		body := []byte(rawQuery)

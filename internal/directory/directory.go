@@ -54,6 +54,10 @@ type Snapshot struct {
 	// PodIdentityAssociations are the clusters' EKS Pod Identity
 	// associations, by association ID.
 	PodIdentityAssociations map[string]*PodIdentityAssociation
+	// Resources are what the resource gateway knows of resources it has
+	// seen created or given a policy (their owner and resource policy), by
+	// ARN.
+	Resources map[string]*Resource
 
 	// derived caches values computed from this snapshot (compiled policy
 	// sets per principal): the snapshot never changes, so neither do they.
@@ -77,13 +81,13 @@ func (s *Snapshot) Derived(key string, build func() any) any {
 
 // NewSnapshot returns an empty snapshot.
 func NewSnapshot() *Snapshot {
-	return &Snapshot{Accounts: map[string]*Account{}, AccessKeys: map[string]*AccessKey{}, IAM: map[string]*AccountIAM{}, Clusters: map[string]*Cluster{}, PodIdentityAssociations: map[string]*PodIdentityAssociation{}}
+	return &Snapshot{Accounts: map[string]*Account{}, AccessKeys: map[string]*AccessKey{}, IAM: map[string]*AccountIAM{}, Clusters: map[string]*Cluster{}, PodIdentityAssociations: map[string]*PodIdentityAssociation{}, Resources: map[string]*Resource{}}
 }
 
 // ShallowClone copies the top-level maps; writers then replace what they
 // change (copy on write).
 func (s *Snapshot) ShallowClone() *Snapshot {
-	return &Snapshot{Accounts: cloneMap(s.Accounts), AccessKeys: cloneMap(s.AccessKeys), IAM: cloneMap(s.IAM), AWSPolicies: s.AWSPolicies, Clusters: cloneMap(s.Clusters), PodIdentityAssociations: cloneMap(s.PodIdentityAssociations)}
+	return &Snapshot{Accounts: cloneMap(s.Accounts), AccessKeys: cloneMap(s.AccessKeys), IAM: cloneMap(s.IAM), AWSPolicies: s.AWSPolicies, Clusters: cloneMap(s.Clusters), PodIdentityAssociations: cloneMap(s.PodIdentityAssociations), Resources: cloneMap(s.Resources)}
 }
 
 // AccountIAM returns an account's IAM state (empty if it has none).

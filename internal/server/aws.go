@@ -19,6 +19,7 @@ import (
 	"github.com/assumed-dev/assumed/internal/directory"
 	"github.com/assumed-dev/assumed/internal/eks"
 	"github.com/assumed-dev/assumed/internal/eksauth"
+	"github.com/assumed-dev/assumed/internal/gateway"
 	"github.com/assumed-dev/assumed/internal/iam"
 	"github.com/assumed-dev/assumed/internal/server/query"
 	"github.com/assumed-dev/assumed/internal/server/restjson"
@@ -123,6 +124,30 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 	if authErr == nil {
 		service = sr.Service
 		id, idErr = s.identify(sr, now)
+	}
+	if authErr == nil && s.gateway != nil && !s.serves(sr.Service) {
+		// Another service's API: the resource gateway checks the
+		// signature against the body it reads or streams itself.
+		if idErr != nil {
+			fail(idErr)
+			return
+		}
+		caller := id.caller
+		s.origin(r, caller, now)
+		caller.Region = sr.Region
+		op, code = s.gateway.Serve(w, r, &gateway.Request{
+			Caller: caller, Signed: sr, Secret: id.secret, RequestID: reqID, Now: now,
+			ReadBody: func(limit int64) ([]byte, error) {
+				body, rel, err := s.readBody(w, r, limit)
+				release = rel
+				if err != nil {
+					ae := toAPIError(err)
+					return nil, &gateway.Error{Status: ae.Status, Code: ae.Code, Message: ae.Message}
+				}
+				return body, nil
+			},
+		})
+		return
 	}
 	// AssumeRoleWithWebIdentity is unsigned, and AWS ignores any signature
 	// it carries: a request whose signature fails before its body may still

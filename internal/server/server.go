@@ -23,6 +23,7 @@ import (
 
 	"github.com/assumed-dev/assumed/internal/eks"
 	"github.com/assumed-dev/assumed/internal/eksauth"
+	"github.com/assumed-dev/assumed/internal/gateway"
 	"github.com/assumed-dev/assumed/internal/iam"
 	"github.com/assumed-dev/assumed/internal/server/query"
 	"github.com/assumed-dev/assumed/internal/sts"
@@ -49,6 +50,8 @@ type Server struct {
 	operations map[string]map[string]bool
 	// metricsHTTP serves /_assumed/metrics on a listener of its own when
 	// ListenMetrics was called; the main listener then does not.
+	// gateway serves every other service's API; nil: they are unknown.
+	gateway     *gateway.Gateway
 	metricsHTTP *http.Server
 	metricsLn   net.Listener
 	promHandler http.Handler
@@ -284,11 +287,28 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	return m
 }
 
+// SetGateway hands every service the server does not serve itself to
+// the resource gateway; call it before Serve.
+func (s *Server) SetGateway(g *gateway.Gateway) { s.gateway = g }
+
+// serves reports whether the server serves a signing name's API itself.
+func (s *Server) serves(service string) bool {
+	_, ok := s.operations[service]
+	return ok
+}
+
 // labels returns the metric labels of a request: its service and
-// operation when the server serves them, "unknown" otherwise.
+// operation when the server or its gateway knows them, "unknown"
+// otherwise.
 func (s *Server) labels(service, op string) (string, string) {
 	ops, ok := s.operations[service]
 	if !ok {
+		if s.gateway != nil && s.gateway.Knows(service, "") {
+			if !s.gateway.Knows(service, op) {
+				op = "unknown"
+			}
+			return service, op
+		}
 		return "unknown", "unknown"
 	}
 	if !ops[op] {

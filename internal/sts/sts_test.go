@@ -250,7 +250,15 @@ func TestAssumeRoleRefusals(t *testing.T) {
 		t.Fatalf("root: %v", err)
 	}
 	// A tampered or foreign session token.
-	tampered := env.Config(aws.ToString(sess.Credentials.AccessKeyId), aws.ToString(sess.Credentials.SecretAccessKey), aws.ToString(sess.Credentials.SessionToken)[:40]+"x"+aws.ToString(sess.Credentials.SessionToken)[41:])
+	// (One character changed for another: replacing it with a fixed one
+	// left the token intact whenever it already was that character.)
+	tok := []byte(aws.ToString(sess.Credentials.SessionToken))
+	if tok[40] == 'x' {
+		tok[40] = 'y'
+	} else {
+		tok[40] = 'x'
+	}
+	tampered := env.Config(aws.ToString(sess.Credentials.AccessKeyId), aws.ToString(sess.Credentials.SecretAccessKey), string(tok))
 	if _, err := sts.NewFromConfig(tampered).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); testenv.ErrorCode(err) != "InvalidClientTokenId" {
 		t.Fatalf("tampered token: %v", err)
 	}

@@ -65,6 +65,9 @@ type Options struct {
 	MetricsListen string
 	// Limits bound requests before authentication (zero: the defaults).
 	Limits server.Limits
+	// Backend is the resource gateway's backend (serve --backend): "moto"
+	// or the URL of a running one; empty for none.
+	Backend string
 }
 
 // StartWith runs a server with the given options until the test ends.
@@ -106,7 +109,7 @@ func (e *Env) start() {
 		metricsAddr := ""
 		go func() {
 			done <- app.Run(ctx, app.Options{Listen: listen, DataDir: e.DataDir, World: e.world, OIDCAllowHTTP: e.opts.OIDCAllowHTTP, PublicURL: e.opts.PublicURL,
-				MetricsListen: e.opts.MetricsListen, MetricsReady: func(a string) { metricsAddr = a }, Limits: e.opts.Limits,
+				MetricsListen: e.opts.MetricsListen, MetricsReady: func(a string) { metricsAddr = a }, Limits: e.opts.Limits, Backend: e.opts.Backend,
 				Ready: func(a string) { ready <- a }}, e.logs)
 		}()
 		select {
