@@ -76,6 +76,15 @@ func New(cfg Config) (*Gateway, error) {
 	return &Gateway{log: log, cat: cat, dir: cfg.Writer.Directory(), writer: cfg.Writer, fwd: cfg.Forwarder}, nil
 }
 
+// Forwarded returns how many requests the gateway has sent to its
+// backend.
+func (g *Gateway) Forwarded() int64 {
+	if g.fwd == nil {
+		return 0
+	}
+	return g.fwd.backend.Forwarded()
+}
+
 // Served names the services assumed serves itself, for messages.
 const Served = "iam, sts, eks and eks-auth"
 

@@ -55,6 +55,7 @@ type Server struct {
 	metricsHTTP *http.Server
 	metricsLn   net.Listener
 	promHandler http.Handler
+	registry    *prometheus.Registry
 }
 
 // randPool makes request IDs come from a buffered pool of randomness
@@ -87,6 +88,7 @@ func New(log *slog.Logger, iamSvc *iam.Service, stsSvc *sts.Service, eksSvc *eks
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.metrics = newMetrics(reg)
+	s.registry = reg
 	s.promHandler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_assumed/health", s.health)
@@ -289,7 +291,13 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 
 // SetGateway hands every service the server does not serve itself to
 // the resource gateway; call it before Serve.
-func (s *Server) SetGateway(g *gateway.Gateway) { s.gateway = g }
+func (s *Server) SetGateway(g *gateway.Gateway) {
+	s.gateway = g
+	s.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "assumed_gateway_forwarded_total",
+		Help: "Requests the resource gateway forwarded to its backend (a refused request never is).",
+	}, func() float64 { return float64(g.Forwarded()) }))
+}
 
 // serves reports whether the server serves a signing name's API itself.
 func (s *Server) serves(service string) bool {
