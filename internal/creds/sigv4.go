@@ -1062,3 +1062,14 @@ func hmacSHA256(key, data []byte) [sha256.Size]byte {
 	copy(outer[sha256.BlockSize:], innerSum[:])
 	return sha256.Sum256(outer[:])
 }
+
+// HTTPStatus, ErrorCode and ErrorMessage give the error's wire form to
+// code that writes AWS errors without knowing this package (the resource
+// gateway, for a streamed body that fails its check).
+func (e *Error) HTTPStatus() int { return e.Status }
+
+// ErrorCode returns AWS's error code.
+func (e *Error) ErrorCode() string { return e.Code }
+
+// ErrorMessage returns AWS's message.
+func (e *Error) ErrorMessage() string { return e.Message }

@@ -169,7 +169,7 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, req *Request) (o
 	caller := req.Caller
 	auth, denial := g.authorize(r, caller, svc, oper, params, sr.Region)
 	if denial != nil {
-		status, code := AccessDenied(protocol)
+		status, code := deniedAs(w.Header(), svc)
 		return fail(&Error{Status: status, Code: code, Message: denial.Error()})
 	}
 
@@ -211,6 +211,9 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, req *Request) (o
 type authorization struct {
 	account   string
 	resources []string
+	// region is the request's signing region: where remember asks the
+	// backend about what a call changed (a new KMS key).
+	region string
 }
 
 // authorize decides every action of the request on every resource it
@@ -221,7 +224,7 @@ func (g *Gateway) authorize(r *http.Request, caller *directory.Caller, svc *cata
 		return nil, &authz.Denied{Message: fmt.Sprintf("User: %s is not authorized to perform: %s:%s because assumed has no IAM action for the %s operation %s, so it can't authorize it (it refuses what it can't map)", caller.ARN, svc.IAMPrefix, op.Name, svc.ServiceID, op.Name)}
 	}
 	snap := g.dir.Snapshot()
-	auth := &authorization{account: op.ResourceAccount(params)}
+	auth := &authorization{account: op.ResourceAccount(params), region: region}
 	if auth.account == "" {
 		auth.account = g.ownerOf(snap, svc, params, caller.AccountID)
 	}
@@ -246,12 +249,12 @@ func (g *Gateway) authorize(r *http.Request, caller *directory.Caller, svc *cata
 			holder := policyHolder(svc.IAMPrefix, res)
 			var rp *policy.Policy
 			name := ""
-			if rec, ok := snap.Resources[holder]; ok && rec.Compiled != nil {
+			if rec := g.lookupPolicy(r.Context(), snap, svc.IAMPrefix, auth.account, region, holder); rec != nil && rec.Compiled != nil {
 				rp, name = rec.Compiled, policyName(svc.IAMPrefix, holder)
 			}
 			err := authz.AuthorizeResource(snap, authz.ResourceRequest{
 				Caller: caller, Action: a.Name, Resource: res, ResourceAccount: auth.account,
-				Policy: rp, PolicyName: name, KeyPolicy: svc.IAMPrefix == "kms", Context: ctx,
+				Policy: rp, PolicyName: name, KeyPolicy: svc.IAMPrefix == "kms" && res != "*", Context: ctx,
 			})
 			if err != nil {
 				return nil, err
@@ -311,6 +314,22 @@ func (s *statusRecorder) Flush() {
 	if f, ok := s.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
+}
+
+// deniedAs returns the status and code a service refuses an unauthorized
+// request with: its protocol's AccessDenied form, but SNS's
+// AuthorizationError, and, for SQS (a JSON service that keeps its Query
+// codes), AccessDenied in the x-amzn-query-error header its SDKs read.
+func deniedAs(h http.Header, svc *catalog.Service) (int, string) {
+	switch svc.IAMPrefix {
+	case "sns":
+		return http.StatusForbidden, "AuthorizationError"
+	case "sqs":
+		if svc.Protocol == ProtocolJSON {
+			SetQueryError(h, "AccessDenied", http.StatusForbidden)
+		}
+	}
+	return AccessDenied(svc.Protocol)
 }
 
 // guessProtocol is the protocol to answer in before the operation is
