@@ -141,7 +141,7 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, req *Request) (o
 	if streaming {
 		p, err := creds.VerifyStreaming(r, sr, req.Secret, req.Now)
 		if err != nil {
-			return fail(credsError(err))
+			return fail(authError(protocol, r, err))
 		}
 		payload = p
 	} else {
@@ -150,7 +150,7 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, req *Request) (o
 			return fail(asError(err))
 		}
 		if err := creds.Verify(r, b, sr, req.Secret, req.Now); err != nil {
-			return fail(credsError(err))
+			return fail(authError(protocol, r, err))
 		}
 		body = b
 		r.Body = io.NopCloser(bytes.NewReader(b))
@@ -167,7 +167,7 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, req *Request) (o
 	}
 
 	caller := req.Caller
-	auth, denial := g.authorize(r, caller, svc, oper, params, sr.Region)
+	auth, denial := g.authorize(r, body, caller, svc, oper, params, sr.Region)
 	if denial != nil {
 		status, code := deniedAs(w.Header(), svc)
 		return fail(&Error{Status: status, Code: code, Message: denial.Error()})
@@ -184,7 +184,7 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, req *Request) (o
 			// bucket policy): read it whole, checked, first.
 			b, err := io.ReadAll(io.LimitReader(in, maxPolicyBody+1))
 			if err != nil {
-				return fail(credsError(err))
+				return fail(authError(protocol, r, err))
 			}
 			if len(b) > maxPolicyBody {
 				return fail(&Error{Status: http.StatusBadRequest, Code: "PolicyTooLarge", Message: fmt.Sprintf("Policies must not exceed %d bytes", maxPolicyBody)})
@@ -218,7 +218,7 @@ type authorization struct {
 
 // authorize decides every action of the request on every resource it
 // names, with each resource's policy: the first refusal is returned.
-func (g *Gateway) authorize(r *http.Request, caller *directory.Caller, svc *catalog.Service, op *catalog.Operation, params catalog.Params, region string) (*authorization, error) {
+func (g *Gateway) authorize(r *http.Request, body []byte, caller *directory.Caller, svc *catalog.Service, op *catalog.Operation, params catalog.Params, region string) (*authorization, error) {
 	actions := op.ActionsFor(params)
 	if len(actions) == 0 {
 		return nil, &authz.Denied{Message: fmt.Sprintf("User: %s is not authorized to perform: %s:%s because assumed has no IAM action for the %s operation %s, so it can't authorize it (it refuses what it can't map)", caller.ARN, svc.IAMPrefix, op.Name, svc.ServiceID, op.Name)}
@@ -230,7 +230,7 @@ func (g *Gateway) authorize(r *http.Request, caller *directory.Caller, svc *cata
 	}
 	ctx := policy.NewContext()
 	ctx.Set("aws:RequestedRegion", region)
-	conditionKeys(ctx, svc, op, params, r)
+	conditionKeys(ctx, svc, op, params, r, body)
 	env := catalog.Env{Region: region, Account: auth.account}
 	for i := range actions {
 		a := &actions[i]
@@ -277,8 +277,9 @@ func (g *Gateway) ownerOf(snap *directory.Snapshot, svc *catalog.Service, params
 	return callerAccount
 }
 
-// conditionKeys adds the service condition keys the request carries.
-func conditionKeys(ctx *policy.Context, svc *catalog.Service, op *catalog.Operation, params catalog.Params, r *http.Request) {
+// conditionKeys adds the service condition keys the request carries
+// (more in serviceKeys, keys.go).
+func conditionKeys(ctx *policy.Context, svc *catalog.Service, op *catalog.Operation, params catalog.Params, r *http.Request, body []byte) {
 	switch svc.IAMPrefix {
 	case "s3":
 		for _, k := range [...][2]string{{"Prefix", "s3:prefix"}, {"Delimiter", "s3:delimiter"}, {"MaxKeys", "s3:max-keys"}, {"ACL", "s3:x-amz-acl"}} {
@@ -287,6 +288,7 @@ func conditionKeys(ctx *policy.Context, svc *catalog.Service, op *catalog.Operat
 			}
 		}
 	}
+	serviceKeys(ctx, svc, op, params, r, body)
 }
 
 // statusRecorder remembers the status of the answer it passes on.
@@ -342,6 +344,14 @@ func guessProtocol(svcs []*catalog.Service, r *http.Request) string {
 		return svcs[0].Protocol
 	}
 	return ProtocolQuery
+}
+
+// authError is the wire form, in protocol, of a signature or payload
+// check's failure.
+func authError(protocol string, r *http.Request, err error) *Error {
+	e := credsError(err)
+	status, code, msg := authCode(protocol, r, e.Status, e.Code, e.Message)
+	return &Error{Status: status, Code: code, Message: msg}
 }
 
 // credsError is the wire form of a signature or payload check's failure.

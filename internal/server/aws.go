@@ -114,6 +114,17 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 			writeRESTError(w, err, ae)
 			return
 		}
+		if s.gateway != nil && !s.serves(service) {
+			// Another service's request, refused before the gateway saw
+			// it: answer in that service's protocol.
+			claimed := service
+			if claimed == "unknown" {
+				claimed = ""
+			}
+			if s.gateway.WriteAuthError(w, r, claimed, ae.Status, ae.Code, ae.Message, reqID) {
+				return
+			}
+		}
 		s.writeQueryError(w, svcLabel, reqID, ae)
 	}
 
