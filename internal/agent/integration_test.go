@@ -45,23 +45,7 @@ func agentTPodToken(t *testing.T, env *testenv.Env, pod string) string {
 // at the server.
 func agentTPodEnv(t *testing.T, serverURL, agentURL, tokenFile string) {
 	t.Helper()
-	for _, k := range []string{
-		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
-		"AWS_DEFAULT_REGION", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME", "AWS_WEB_IDENTITY_TOKEN_FILE",
-		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-		"AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_EKS", "AWS_ENDPOINT_URL_EKS_AUTH", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
-	} {
-		t.Setenv(k, "") // restored when the test ends
-		os.Unsetenv(k)
-	}
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "no-config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "no-credentials"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_ENDPOINT_URL", serverURL)
-	t.Setenv("AWS_ENDPOINT_URL_STS", serverURL)
-	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", agentURL+CredentialsPath)
-	t.Setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", tokenFile)
+	testenv.PodEnv(t, serverURL, agentURL+CredentialsPath, tokenFile)
 }
 
 // agentTHTTPGet asks the agent for credentials over HTTP.

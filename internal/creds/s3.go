@@ -369,16 +369,7 @@ func appendS3CanonicalRequest(b []byte, r *http.Request, sr *SignedRequest, payl
 	if !ok {
 		return b, false
 	}
-	b = append(b, '\n')
-	b = appendCanonicalHeaders(b, r, sr.SignedHeaders)
-	b = append(b, '\n')
-	for i, h := range sr.SignedHeaders {
-		if i > 0 {
-			b = append(b, ';')
-		}
-		b = append(b, h...)
-	}
-	b = append(b, '\n')
+	b = appendHeaderBlock(b, r, sr)
 	return append(b, payloadHash...), true
 }
 

@@ -580,16 +580,7 @@ func eachCanonicalRequest(buf *[]byte, r *http.Request, body []byte, sr *SignedR
 		*buf = b
 		return false, false
 	}
-	b = append(b, '\n')
-	b = appendCanonicalHeaders(b, r, sr.SignedHeaders)
-	b = append(b, '\n')
-	for i, h := range sr.SignedHeaders {
-		if i > 0 {
-			b = append(b, ';')
-		}
-		b = append(b, h...)
-	}
-	b = append(b, '\n')
+	b = appendHeaderBlock(b, r, sr)
 	tail := len(b)
 
 	method := r.Method
@@ -1073,3 +1064,19 @@ func (e *Error) ErrorCode() string { return e.Code }
 
 // ErrorMessage returns AWS's message.
 func (e *Error) ErrorMessage() string { return e.Message }
+
+// appendHeaderBlock appends the part of a canonical request between the
+// query and the payload hash: a newline, the canonical headers, a newline,
+// the signed header names joined by ';' and a newline.
+func appendHeaderBlock(b []byte, r *http.Request, sr *SignedRequest) []byte {
+	b = append(b, '\n')
+	b = appendCanonicalHeaders(b, r, sr.SignedHeaders)
+	b = append(b, '\n')
+	for i, h := range sr.SignedHeaders {
+		if i > 0 {
+			b = append(b, ';')
+		}
+		b = append(b, h...)
+	}
+	return append(b, '\n')
+}

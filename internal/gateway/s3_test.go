@@ -228,7 +228,7 @@ func TestSeed002TargetRoleReadsS3(t *testing.T) {
 	if err := os.WriteFile(tokenFile, []byte(tok.Token), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	podEnv(t, env.URL, agentSrv.URL+agent.CredentialsPath, tokenFile)
+	testenv.PodEnv(t, env.URL, agentSrv.URL+agent.CredentialsPath, tokenFile)
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -257,28 +257,6 @@ func TestSeed002TargetRoleReadsS3(t *testing.T) {
 	}
 }
 
-// podEnv makes the SDK's default chain a pod's: container credentials
-// from credentialsURL with the token in tokenFile, every endpoint at the
-// server.
-func podEnv(t *testing.T, serverURL, credentialsURL, tokenFile string) {
-	t.Helper()
-	for _, k := range []string{
-		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
-		"AWS_DEFAULT_REGION", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME", "AWS_WEB_IDENTITY_TOKEN_FILE",
-		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
-	} {
-		t.Setenv(k, "")
-		os.Unsetenv(k)
-	}
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "no-config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "no-credentials"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_ENDPOINT_URL", serverURL)
-	t.Setenv("AWS_ENDPOINT_URL_STS", serverURL)
-	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", credentialsURL)
-	t.Setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", tokenFile)
-}
 
 // An operation the catalogue can't map is refused, saying why, and the
 // backend receives nothing: DynamoDB's PartiQL ExecuteStatement, whose
