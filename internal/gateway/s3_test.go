@@ -257,7 +257,6 @@ func TestSeed002TargetRoleReadsS3(t *testing.T) {
 	}
 }
 
-
 // An operation the catalogue can't map is refused, saying why, and the
 // backend receives nothing: DynamoDB's PartiQL ExecuteStatement, whose
 // action depends on the statement.
