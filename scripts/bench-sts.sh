@@ -80,44 +80,9 @@ done
 
 cd "$(dirname "$0")/.."
 tmp="$(mktemp -d -t bench-sts.XXXXXX)"
-pids=()
-cleanup() {
-	local pid
-	for pid in "${pids[@]}"; do
-		kill -TERM "$pid" 2>/dev/null || continue
-		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	if [[ -n "$out" ]]; then
-		mkdir -p "$out"
-		cp "$tmp"/*.json "$tmp"/*.log "$tmp"/world.yaml "$tmp"/*.pprof "$out"/ 2>/dev/null || true
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# free_port prints a TCP port free on 127.0.0.1 now.
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-# wait_for NAME PID URL: wait until URL answers 2xx, or fail with the log.
-wait_for() {
-	local name="$1" pid="$2" url="$3"
-	for _ in $(seq 300); do
-		if ! kill -0 "$pid" 2>/dev/null; then
-			echo "bench-sts: $name exited before it was ready; its log:" >&2
-			tail -n 20 "$tmp/$name.log" >&2
-			exit 1
-		fi
-		curl --noproxy '*' -fsS -o /dev/null "$url" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "bench-sts: $name did not answer $url within 30s" >&2
-	exit 1
-}
+name=bench-sts
+# shellcheck source=scripts/bench-lib.sh
+source scripts/bench-lib.sh
 
 echo "== build"
 go build -o "$tmp/assumed" ./cmd/assumed

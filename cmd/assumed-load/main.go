@@ -1,14 +1,21 @@
-// Command assumed-load drives STS AssumeRole against an endpoint on this
+// Command assumed-load drives one AWS API call against an endpoint on this
 // machine and reports throughput and latency. It is the load generator
-// behind scripts/bench-sts.sh, which runs it against `assumed serve` and
-// against moto's server in the same run.
+// behind scripts/bench-sts.sh and scripts/bench-gateway.sh, which run it
+// against `assumed serve` and against moto's server in the same run.
 //
-// It uses the AWS SDK for Go v2 STS client, one client (and so one
-// connection) per worker, with retries off, so that every figure is one
-// request on the wire. It is bounded in count (--requests) and in time
-// (--duration), and it talks to loopback addresses only: the endpoint's
-// host must resolve to loopback addresses alone, and every connection is
-// checked again as it is dialled.
+// Its targets (--target) are:
+//
+//   - sts (the default): AssumeRole, or AssumeRoleWithWebIdentity with
+//     --web-identity-token-file;
+//   - dynamodb-getitem: DynamoDB GetItem of one item (--table, --key), which
+//     must exist: an answer without the item counts as an error.
+//
+// It uses the AWS SDK for Go v2 client of the target's service, one client
+// (and so one connection) per worker, with retries off, so that every
+// figure is one request on the wire. It is bounded in count (--requests)
+// and in time (--duration), and it talks to loopback addresses only: the
+// endpoint's host must resolve to loopback addresses alone, and every
+// connection is checked again as it is dialled.
 //
 // Usage:
 //
@@ -16,6 +23,10 @@
 //	    --access-key AKIA... --secret-key ... \
 //	    --role-arn arn:aws:iam::111111111111:role/target [--external-id X] \
 //	    [--concurrency 16] [--requests 20000] [--duration 60s] [--out-json FILE]
+//
+//	assumed-load --target dynamodb-getitem --endpoint http://127.0.0.1:4599 \
+//	    --access-key AKIA... --secret-key ... --table bench --key item-1 \
+//	    [--key-attribute id] [--header 'x-moto-account-id: 111111111111']
 //
 // It exits 1 when more than 1% of the measured requests failed, and 2 on
 // a usage error.
@@ -49,18 +60,27 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 )
 
-// requestTimeout bounds one AssumeRole call.
+// requestTimeout bounds one call.
 const requestTimeout = 30 * time.Second
 
 // maxShownErrors is how many distinct error messages are kept and printed.
 const maxShownErrors = 5
 
+// The targets: which call every request makes.
+const (
+	targetSTS             = "sts"
+	targetDynamoDBGetItem = "dynamodb-getitem"
+)
+
 // options are the command-line flags.
 type options struct {
+	target            string
 	endpoint          string
 	concurrency       int
 	requests          int
@@ -79,6 +99,14 @@ type options struct {
 	webIdentityToken string
 	// cpuProfile, when set, receives a CPU profile of the measured phase.
 	cpuProfile string
+	// table, keyAttribute and key name the item dynamodb-getitem reads:
+	// a string partition key.
+	table        string
+	keyAttribute string
+	key          string
+	// header is added to every request, after signing (for moto's
+	// x-moto-account-id when it is called directly).
+	header http.Header
 }
 
 func main() {
@@ -102,13 +130,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	clients := make([]*sts.Client, opt.concurrency)
-	for i := range clients {
-		clients[i] = newClient(opt)
-	}
-	names := &sessionNames{prefix: opt.sessionNamePrefix}
+	calls := newCalls(opt)
 	if opt.warmup > 0 {
-		w := runPhase(ctx, clients, opt, names, opt.warmup, opt.duration)
+		w := runPhase(ctx, calls, opt.warmup, opt.duration)
 		fmt.Fprintf(stdout, "warm-up: %d requests, %d errors\n", w.Requests, w.Requests-w.OK)
 	}
 	if opt.cpuProfile != "" {
@@ -123,7 +147,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	res := runPhase(ctx, clients, opt, names, opt.requests, opt.duration)
+	res := runPhase(ctx, calls, opt.requests, opt.duration)
 	if opt.cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -151,7 +175,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("assumed-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.endpoint, "endpoint", "http://127.0.0.1:4599", "STS endpoint URL; its host must resolve to loopback addresses only")
+	fs.StringVar(&o.target, "target", targetSTS, "the call to make: "+targetSTS+" (AssumeRole or AssumeRoleWithWebIdentity) or "+targetDynamoDBGetItem)
+	fs.StringVar(&o.endpoint, "endpoint", "http://127.0.0.1:4599", "endpoint URL; its host must resolve to loopback addresses only")
 	fs.IntVar(&o.concurrency, "concurrency", 16, "concurrent clients, each with its own connection")
 	fs.IntVar(&o.requests, "requests", 20000, "measured requests in total (after the warm-up)")
 	fs.DurationVar(&o.duration, "duration", 60*time.Second, "longest time the measured phase (and, separately, the warm-up) may run")
@@ -159,13 +184,28 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.accessKey, "access-key", "", "caller's access key ID")
 	fs.StringVar(&o.secretKey, "secret-key", "", "caller's secret access key")
 	fs.StringVar(&o.sessionToken, "session-token", "", "caller's session token, for temporary credentials")
-	fs.StringVar(&o.roleARN, "role-arn", "", "ARN of the role to assume")
+	fs.StringVar(&o.roleARN, "role-arn", "", "ARN of the role to assume (sts)")
 	fs.StringVar(&o.externalID, "external-id", "", "ExternalId to send (optional)")
 	fs.StringVar(&o.sessionNamePrefix, "session-name-prefix", "load", "prefix of the RoleSessionName; a sequence number is appended")
 	fs.StringVar(&o.region, "region", "us-east-1", "signing region")
 	fs.StringVar(&o.outJSON, "out-json", "", "also write the results as JSON to this file")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the load generator's measured phase to this file")
-	tokenFile := fs.String("web-identity-token-file", "", "call AssumeRoleWithWebIdentity (unsigned) with the token in this file instead of AssumeRole")
+	tokenFile := fs.String("web-identity-token-file", "", "call AssumeRoleWithWebIdentity (unsigned) with the token in this file instead of AssumeRole (sts)")
+	fs.StringVar(&o.table, "table", "", "DynamoDB table to read (dynamodb-getitem)")
+	fs.StringVar(&o.keyAttribute, "key-attribute", "id", "name of the table's partition key, a string (dynamodb-getitem)")
+	fs.StringVar(&o.key, "key", "", "partition key value of the item to read; the item must exist (dynamodb-getitem)")
+	fs.Func("header", "`NAME: VALUE` added to every request after signing, e.g. 'x-moto-account-id: 111111111111' (repeatable)", func(v string) error {
+		name, value, ok := strings.Cut(v, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") || strings.ContainsAny(value, "\r\n") {
+			return fmt.Errorf("want NAME: VALUE, got %q", v)
+		}
+		if o.header == nil {
+			o.header = http.Header{}
+		}
+		o.header.Add(name, strings.TrimSpace(value))
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -187,12 +227,30 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("--warmup must not be negative")
 	case o.duration <= 0:
 		return o, errors.New("--duration must be positive")
-	case o.webIdentityToken == "" && (o.accessKey == "" || o.secretKey == ""):
-		return o, errors.New("--access-key and --secret-key are required (or --web-identity-token-file)")
-	case o.roleARN == "":
-		return o, errors.New("--role-arn is required")
-	case !validPrefix.MatchString(o.sessionNamePrefix):
-		return o, fmt.Errorf("--session-name-prefix %q must be 1-%d characters of [\\w+=,.@-]", o.sessionNamePrefix, maxPrefix)
+	}
+	switch o.target {
+	case targetSTS:
+		switch {
+		case o.webIdentityToken == "" && (o.accessKey == "" || o.secretKey == ""):
+			return o, errors.New("--access-key and --secret-key are required (or --web-identity-token-file)")
+		case o.roleARN == "":
+			return o, errors.New("--role-arn is required")
+		case !validPrefix.MatchString(o.sessionNamePrefix):
+			return o, fmt.Errorf("--session-name-prefix %q must be 1-%d characters of [\\w+=,.@-]", o.sessionNamePrefix, maxPrefix)
+		case o.table != "" || o.key != "":
+			return o, fmt.Errorf("--table and --key are for --target %s", targetDynamoDBGetItem)
+		}
+	case targetDynamoDBGetItem:
+		switch {
+		case o.accessKey == "" || o.secretKey == "":
+			return o, errors.New("--access-key and --secret-key are required")
+		case o.table == "" || o.keyAttribute == "" || o.key == "":
+			return o, errors.New("--table, --key-attribute and --key are required")
+		case o.roleARN != "" || o.webIdentityToken != "" || o.externalID != "":
+			return o, fmt.Errorf("--role-arn, --external-id and --web-identity-token-file are for --target %s", targetSTS)
+		}
+	default:
+		return o, fmt.Errorf("--target %q: want %s or %s", o.target, targetSTS, targetDynamoDBGetItem)
 	}
 	return o, nil
 }
@@ -246,13 +304,58 @@ var loopbackDialer = &net.Dialer{
 	},
 }
 
-// newClient returns an STS client with its own connection pool, static
-// credentials and no retries.
-func newClient(opt options) *sts.Client {
-	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+// call makes one request with one worker's own client: the one thing a
+// target changes in a phase. A nil error is a success.
+type call func(ctx context.Context) error
+
+// newCalls returns one call per worker, each with its own client.
+func newCalls(opt options) []call {
+	calls := make([]call, opt.concurrency)
+	switch opt.target {
+	case targetDynamoDBGetItem:
+		for i := range calls {
+			calls[i] = getItem(newDynamoDBClient(opt), opt)
+		}
+	default:
+		names := &sessionNames{prefix: opt.sessionNamePrefix}
+		for i := range calls {
+			c := newSTSClient(opt)
+			calls[i] = func(ctx context.Context) error { return assumeRole(ctx, c, opt, names.next()) }
+		}
+	}
+	return calls
+}
+
+// newHTTPClient returns an HTTP client with its own connection pool that
+// dials loopback addresses only, ignores proxies, and adds opt.header to
+// every request.
+func newHTTPClient(opt options) aws.HTTPClient {
+	c := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
 		t.Proxy = nil
 		t.DialContext = loopbackDialer.DialContext
 	})
+	if len(opt.header) == 0 {
+		return c
+	}
+	return &headerClient{next: c, header: opt.header}
+}
+
+// headerClient adds fixed headers to each request it sends.
+type headerClient struct {
+	next   aws.HTTPClient
+	header http.Header
+}
+
+func (h *headerClient) Do(r *http.Request) (*http.Response, error) {
+	for k, v := range h.header {
+		r.Header[k] = v
+	}
+	return h.next.Do(r)
+}
+
+// newSTSClient returns an STS client with its own connection pool, static
+// credentials and no retries.
+func newSTSClient(opt options) *sts.Client {
 	var creds aws.CredentialsProvider = credentials.NewStaticCredentialsProvider(opt.accessKey, opt.secretKey, opt.sessionToken)
 	if opt.webIdentityToken != "" {
 		creds = aws.AnonymousCredentials{}
@@ -261,7 +364,19 @@ func newClient(opt options) *sts.Client {
 		Region:       opt.region,
 		BaseEndpoint: aws.String(opt.endpoint),
 		Credentials:  creds,
-		HTTPClient:   httpClient,
+		HTTPClient:   newHTTPClient(opt),
+		Retryer:      aws.NopRetryer{},
+	})
+}
+
+// newDynamoDBClient returns a DynamoDB client with its own connection
+// pool, static credentials and no retries.
+func newDynamoDBClient(opt options) *dynamodb.Client {
+	return dynamodb.New(dynamodb.Options{
+		Region:       opt.region,
+		BaseEndpoint: aws.String(opt.endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider(opt.accessKey, opt.secretKey, opt.sessionToken),
+		HTTPClient:   newHTTPClient(opt),
 		Retryer:      aws.NopRetryer{},
 	})
 }
@@ -309,23 +424,23 @@ type worker struct {
 	shown     []string
 }
 
-// runPhase sends n requests over the clients, or fewer if limit passes or
-// ctx ends first, and measures them.
-func runPhase(ctx context.Context, clients []*sts.Client, opt options, names *sessionNames, n int, limit time.Duration) Results {
+// runPhase sends n requests, one worker per call, or fewer if limit passes
+// or ctx ends first, and measures them.
+func runPhase(ctx context.Context, calls []call, n int, limit time.Duration) Results {
 	var claimed atomic.Int64
 	deadline := time.Now().Add(limit)
-	workers := make([]worker, len(clients))
+	workers := make([]worker, len(calls))
 	var wg sync.WaitGroup
 	start := time.Now()
-	for i, c := range clients {
+	for i, c := range calls {
 		w := &workers[i]
-		w.latencies = make([]time.Duration, 0, min(n/len(clients)+1, 1<<16))
+		w.latencies = make([]time.Duration, 0, min(n/len(calls)+1, 1<<16))
 		w.errors = map[string]int{}
 		wg.Go(func() {
 			for ctx.Err() == nil && time.Now().Before(deadline) && claimed.Add(1) <= int64(n) {
 				rctx, cancel := context.WithTimeout(ctx, requestTimeout)
 				t0 := time.Now()
-				err := call(rctx, c, opt, names.next())
+				err := c(rctx)
 				d := time.Since(t0)
 				cancel()
 				switch {
@@ -372,9 +487,9 @@ func runPhase(ctx context.Context, clients []*sts.Client, opt options, names *se
 	return r
 }
 
-// call makes one request: AssumeRole, or AssumeRoleWithWebIdentity when
-// a token is given.
-func call(ctx context.Context, c *sts.Client, opt options, sessionName string) error {
+// assumeRole makes one STS request: AssumeRole, or
+// AssumeRoleWithWebIdentity when a token is given.
+func assumeRole(ctx context.Context, c *sts.Client, opt options, sessionName string) error {
 	if opt.webIdentityToken != "" {
 		_, err := c.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(opt.roleARN), RoleSessionName: aws.String(sessionName), WebIdentityToken: aws.String(opt.webIdentityToken)})
 		return err
@@ -387,9 +502,34 @@ func call(ctx context.Context, c *sts.Client, opt options, sessionName string) e
 	return err
 }
 
+// errItemNotFound is a GetItem answer without the item: the table or the
+// key is wrong, and the figures would not be those of a read.
+var errItemNotFound = errors.New("GetItem answered without the item")
+
+// getItem returns a call reading opt's item with c.
+func getItem(c *dynamodb.Client, opt options) call {
+	return func(ctx context.Context) error {
+		out, err := c.GetItem(ctx, &dynamodb.GetItemInput{
+			TableName: aws.String(opt.table),
+			Key:       map[string]ddbtypes.AttributeValue{opt.keyAttribute: &ddbtypes.AttributeValueMemberS{Value: opt.key}},
+		})
+		if err != nil {
+			return err
+		}
+		if len(out.Item) == 0 {
+			return errItemNotFound
+		}
+		return nil
+	}
+}
+
 // errorCode names a failure: the AWS error code, or the HTTP status when
-// the body had none, or "transport" when no response came.
+// the body had none, "ItemNotFound" for a GetItem without its item, or
+// "transport" when no response came.
 func errorCode(err error) string {
+	if errors.Is(err, errItemNotFound) {
+		return "ItemNotFound"
+	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		return ae.ErrorCode()
