@@ -231,6 +231,11 @@ func (g *Gateway) authorize(r *http.Request, body []byte, caller *directory.Call
 	ctx := policy.NewContext()
 	ctx.Set("aws:RequestedRegion", region)
 	conditionKeys(ctx, svc, op, params, r, body)
+	if svc.IAMPrefix == "kms" {
+		if id, ok := params.Get("KeyId"); ok {
+			setRequestAlias(ctx, id)
+		}
+	}
 	env := catalog.Env{Region: region, Account: auth.account}
 	for i := range actions {
 		a := &actions[i]
@@ -246,6 +251,9 @@ func (g *Gateway) authorize(r *http.Request, body []byte, caller *directory.Call
 			auth.resources = arns
 		}
 		for _, res := range arns {
+			if svc.IAMPrefix == "kms" && strings.Contains(res, ":alias/") && !isAliasAction(a.Name) {
+				res = g.kmsKeyOf(r.Context(), res)
+			}
 			holder := policyHolder(svc.IAMPrefix, res)
 			var rp *policy.Policy
 			name := ""
@@ -254,7 +262,7 @@ func (g *Gateway) authorize(r *http.Request, body []byte, caller *directory.Call
 			}
 			err := authz.AuthorizeResource(snap, authz.ResourceRequest{
 				Caller: caller, Action: a.Name, Resource: res, ResourceAccount: auth.account,
-				Policy: rp, PolicyName: name, KeyPolicy: svc.IAMPrefix == "kms" && res != "*", Context: ctx,
+				Policy: rp, PolicyName: name, KeyPolicy: svc.IAMPrefix == "kms" && strings.Contains(res, ":key/"), Context: ctx,
 			})
 			if err != nil {
 				return nil, err
