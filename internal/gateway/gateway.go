@@ -230,11 +230,12 @@ func (g *Gateway) authorize(r *http.Request, body []byte, caller *directory.Call
 	}
 	ctx := policy.NewContext()
 	ctx.Set("aws:RequestedRegion", region)
-	conditionKeys(ctx, svc, op, params, r, body)
+	if err := conditionKeys(ctx, svc, op, params, r, body); err != nil {
+		return nil, &authz.Denied{Message: fmt.Sprintf("User: %s is not authorized to perform: %s:%s because assumed can't read the condition keys of the request (%v), and refuses what it can't decide", caller.ARN, svc.IAMPrefix, op.Name, err)}
+	}
 	if svc.IAMPrefix == "kms" {
-		if id, ok := params.Get("KeyId"); ok {
-			setRequestAlias(ctx, id)
-		}
+		// AWS sets it on every KMS request.
+		ctx.Set("kms:CallerAccount", caller.AccountID)
 	}
 	env := catalog.Env{Region: region, Account: auth.account}
 	for i := range actions {
@@ -287,7 +288,7 @@ func (g *Gateway) ownerOf(snap *directory.Snapshot, svc *catalog.Service, params
 
 // conditionKeys adds the service condition keys the request carries
 // (more in serviceKeys, keys.go).
-func conditionKeys(ctx *policy.Context, svc *catalog.Service, op *catalog.Operation, params catalog.Params, r *http.Request, body []byte) {
+func conditionKeys(ctx *policy.Context, svc *catalog.Service, op *catalog.Operation, params catalog.Params, r *http.Request, body []byte) error {
 	switch svc.IAMPrefix {
 	case "s3":
 		for _, k := range [...][2]string{{"Prefix", "s3:prefix"}, {"Delimiter", "s3:delimiter"}, {"MaxKeys", "s3:max-keys"}, {"ACL", "s3:x-amz-acl"}} {
@@ -296,7 +297,7 @@ func conditionKeys(ctx *policy.Context, svc *catalog.Service, op *catalog.Operat
 			}
 		}
 	}
-	serviceKeys(ctx, svc, op, params, r, body)
+	return serviceKeys(ctx, svc, op, params, r, body)
 }
 
 // statusRecorder remembers the status of the answer it passes on.

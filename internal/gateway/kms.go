@@ -2,9 +2,6 @@ package gateway
 
 import (
 	"context"
-	"strings"
-
-	"github.com/assumed-dev/assumed/policy"
 )
 
 // KMS names a key by its ID, its ARN or one of its aliases; authorization
@@ -30,12 +27,4 @@ func (g *Gateway) kmsKeyOf(ctx context.Context, aliasARN string) string {
 		return aliasARN
 	}
 	return out.KeyMetadata.Arn
-}
-
-// setRequestAlias sets kms:RequestAlias when the request names its key by
-// an alias ("alias/NAME" or an alias ARN).
-func setRequestAlias(ctx *policy.Context, keyID string) {
-	if i := strings.Index(keyID, "alias/"); i >= 0 && (i == 0 || strings.HasSuffix(keyID[:i], ":")) {
-		ctx.Set("kms:RequestAlias", keyID[i:])
-	}
 }
