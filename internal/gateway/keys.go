@@ -23,7 +23,11 @@ import (
 //
 // Only the operations that have such keys look at the body, and they read
 // it once, with a strict scanner that allocates nothing but the values it
-// keeps.
+// keeps. It is hand-written on purpose: encoding/json's decoder (Token and
+// RawMessage, which keeps members in order and repeated names) made the
+// gateway's whole decision for a DynamoDB GetItem 2.9× slower (2.4 →
+// 7.0 µs, 21 → 82 allocations), past issue 11's 5 µs budget. A test holds
+// it to accepting exactly what encoding/json accepts.
 //
 // Fail closed. A body whose members this file must read and can't (not
 // JSON, a value of the wrong kind) leaves the keys those members make
