@@ -61,6 +61,8 @@ type Gateway struct {
 	dir    *directory.Directory
 	writer *directory.Writer
 	fwd    *Forwarder
+	// misses remembers the resources the backend had no policy for.
+	misses missCache
 }
 
 // New returns a gateway.

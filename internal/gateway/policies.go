@@ -185,11 +185,16 @@ func (g *Gateway) lookupPolicy(ctx context.Context, snap *directory.Snapshot, se
 		if !ok || bucket == "" || strings.Contains(bucket, "/") {
 			return nil
 		}
+		now := time.Now()
+		if g.misses.has(holder, now) {
+			return nil
+		}
 		status, body, err := g.call(ctx, backendRequest{account: account, region: region, service: "s3", method: http.MethodGet, path: "/" + bucket, query: "policy="})
 		if err != nil || status != http.StatusOK {
 			if err != nil {
 				g.log.Warn("ask the backend for a bucket policy", "bucket", bucket, "err", err)
 			}
+			g.misses.add(holder, now)
 			return nil
 		}
 		p, err := policy.Parse(string(body), policy.Resource)
@@ -216,6 +221,8 @@ func (g *Gateway) lookupPolicy(ctx context.Context, snap *directory.Snapshot, se
 			return nil
 		}
 		return g.dir.Snapshot().Resources[holder]
+	case "dynamodb", "ecr", "secretsmanager", "sqs", "sns", "lambda":
+		return g.fetchPolicy(ctx, service, holder)
 	}
 	return nil
 }
