@@ -63,6 +63,8 @@ type Gateway struct {
 	fwd    *Forwarder
 	// misses remembers the resources the backend had no policy for.
 	misses missCache
+	// tags holds resources' tags, as the backend last told them.
+	tags tagCache
 }
 
 // New returns a gateway.
@@ -263,9 +265,19 @@ func (g *Gateway) authorize(r *http.Request, body []byte, caller *directory.Call
 			if rec := g.lookupPolicy(r.Context(), snap, svc.IAMPrefix, auth.account, region, holder); rec != nil && rec.Compiled != nil {
 				rp, name = rec.Compiled, policyName(svc.IAMPrefix, holder)
 			}
+			tags := g.resourceTags(r.Context(), svc.IAMPrefix, holder)
+			resCtx := ctx
+			if svc.IAMPrefix == "ecr" && len(tags) > 0 {
+				// ECR names its resource tags in its own keys too.
+				resCtx = ctx.Clone()
+				for _, t := range tags {
+					resCtx.Set("ecr:ResourceTag/"+t.Key, t.Value)
+				}
+			}
 			err := authz.AuthorizeResource(snap, authz.ResourceRequest{
 				Caller: caller, Action: a.Name, Resource: res, ResourceAccount: auth.account,
-				Policy: rp, PolicyName: name, KeyPolicy: svc.IAMPrefix == "kms" && strings.Contains(res, ":key/"), Context: ctx,
+				Policy: rp, PolicyName: name, KeyPolicy: svc.IAMPrefix == "kms" && strings.Contains(res, ":key/"),
+				ResourceTags: tags, Context: resCtx,
 			})
 			if err != nil {
 				return nil, err

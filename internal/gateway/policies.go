@@ -89,6 +89,9 @@ func (g *Gateway) remember(ctx context.Context, svc *catalog.Service, op *catalo
 	if len(auth.resources) > 0 {
 		first = policyHolder(svc.IAMPrefix, auth.resources[0])
 	}
+	if mayChangeTags(op.Name) {
+		g.tags.forget(first)
+	}
 	switch svc.IAMPrefix + ":" + op.Name {
 	case "s3:CreateBucket":
 		return g.recordOwner(ctx, first, auth.account)
