@@ -265,8 +265,13 @@ func (g *Gateway) authorize(r *http.Request, body []byte, caller *directory.Call
 			if rec := g.lookupPolicy(r.Context(), snap, svc.IAMPrefix, auth.account, region, holder); rec != nil && rec.Compiled != nil {
 				rp, name = rec.Compiled, policyName(svc.IAMPrefix, holder)
 			}
-			tags := g.resourceTags(r.Context(), svc.IAMPrefix, holder)
+			var tags []directory.Tag
 			resCtx := ctx
+			if svc.IAMPrefix == "s3" {
+				tags, resCtx = g.s3Tags(r.Context(), ctx, auth.account, res, a)
+			} else {
+				tags = g.resourceTags(r.Context(), svc.IAMPrefix, holder)
+			}
 			if svc.IAMPrefix == "ecr" && len(tags) > 0 {
 				// ECR names its resource tags in its own keys too.
 				resCtx = ctx.Clone()

@@ -91,6 +91,9 @@ func (g *Gateway) remember(ctx context.Context, svc *catalog.Service, op *catalo
 	}
 	if mayChangeTags(op.Name) {
 		g.tags.forget(first)
+		if len(auth.resources) > 0 {
+			g.tags.forget(auth.resources[0]) // an S3 object's own
+		}
 	}
 	switch svc.IAMPrefix + ":" + op.Name {
 	case "s3:CreateBucket":

@@ -11,7 +11,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/assumed-dev/assumed/internal/catalog"
 	"github.com/assumed-dev/assumed/internal/directory"
+	"github.com/assumed-dev/assumed/policy"
 )
 
 // A resource's tags are its aws:ResourceTag/… condition keys (ECR also
@@ -62,9 +64,11 @@ func (c *tagCache) forget(arn string) {
 }
 
 // mayChangeTags reports whether an operation may change its resource's
-// tags.
+// tags (S3's: PutObjectTagging, PutBucketTagging, a new object).
 func mayChangeTags(op string) bool {
-	return strings.HasPrefix(op, "Tag") || strings.HasPrefix(op, "Untag") || strings.HasPrefix(op, "Create")
+	return strings.HasPrefix(op, "Tag") || strings.HasPrefix(op, "Untag") || strings.HasPrefix(op, "Create") ||
+		strings.HasSuffix(op, "Tagging") || strings.HasPrefix(op, "Put") || strings.HasPrefix(op, "Delete") ||
+		op == "CopyObject" || op == "CompleteMultipartUpload"
 }
 
 // resourceTags returns the tags of the resource holder (a policy holder:
@@ -166,4 +170,89 @@ func (g *Gateway) backendTags(ctx context.Context, service, holder string) ([]di
 		return list(out.Tags), err
 	}
 	return nil, nil
+}
+
+// s3Tags returns what S3's tag keys need for a resource of an action: a
+// bucket's tags (aws:ResourceTag/… and s3:BucketTag/…), or, for an action
+// that AWS gives s3:ExistingObjectTag/… keys, the object's tags. ctx is
+// cloned when keys are added. Tags are asked of the backend for the
+// bucket's owner and believed for tagTTL, or until a call that may change
+// them passes.
+func (g *Gateway) s3Tags(ctx context.Context, pctx *policy.Context, account, res string, a *catalog.Action) ([]directory.Tag, *policy.Context) {
+	rest, ok := strings.CutPrefix(res, "arn:aws:s3:::")
+	if g.fwd == nil || !ok || rest == "" {
+		return nil, pctx
+	}
+	bucket, key, isObject := strings.Cut(rest, "/")
+	now := time.Now()
+	if !isObject {
+		tags, ok := g.tags.get(res, now)
+		if !ok {
+			tags = g.s3Tagging(ctx, account, "/"+bucket)
+			g.tags.put(res, tags, now)
+		}
+		if len(tags) == 0 {
+			return nil, pctx
+		}
+		c := pctx.Clone()
+		for _, t := range tags {
+			c.Set("s3:BucketTag/"+t.Key, t.Value)
+		}
+		return tags, c
+	}
+	if key == "" || !listsKey(a, "s3:ExistingObjectTag/") {
+		return nil, pctx
+	}
+	tags, ok := g.tags.get(res, now)
+	if !ok {
+		tags = g.s3Tagging(ctx, account, "/"+bucket+"/"+key)
+		g.tags.put(res, tags, now)
+	}
+	if len(tags) == 0 {
+		return nil, pctx
+	}
+	c := pctx.Clone()
+	for _, t := range tags {
+		c.Set("s3:ExistingObjectTag/"+t.Key, t.Value)
+	}
+	return nil, c
+}
+
+// s3Tagging reads a bucket's or an object's tag set (GET PATH?tagging);
+// none when the backend has none or can't say.
+func (g *Gateway) s3Tagging(ctx context.Context, account, path string) []directory.Tag {
+	status, body, err := g.call(ctx, backendRequest{account: account, service: "s3", method: http.MethodGet, path: path, query: "tagging="})
+	if err != nil || status != http.StatusOK {
+		return nil
+	}
+	var out struct {
+		Tags []struct{ Key, Value string } `xml:"TagSet>Tag"`
+	}
+	if xml.Unmarshal(body, &out) != nil {
+		return nil
+	}
+	tags := make([]directory.Tag, 0, len(out.Tags))
+	for _, t := range out.Tags {
+		tags = append(tags, directory.Tag{Key: t.Key, Value: t.Value})
+	}
+	sort.Slice(tags, func(i, j int) bool { return tags[i].Key < tags[j].Key })
+	return tags
+}
+
+// listsKey reports whether the SAR lists a condition key starting with
+// prefix (case-insensitively) for the action.
+func listsKey(a *catalog.Action, prefix string) bool {
+	for _, k := range a.ConditionKeys {
+		if len(k) >= len(prefix) && strings.EqualFold(k[:len(prefix)], prefix) {
+			return true
+		}
+	}
+	for _, rt := range a.Resources {
+		for _, k := range rt.ConditionKeys {
+			if len(k) >= len(prefix) && strings.EqualFold(k[:len(prefix)], prefix) {
+				return true
+			}
+		}
+	}
+	return false
 }
