@@ -2,16 +2,12 @@ package gateway_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -76,21 +72,9 @@ func TestUnreadableConditionKeysAreRefused(t *testing.T) {
 	keyID, secret := env.RootKey(testenv.AccountA)
 	before := forwarded(t, env)
 	body := `{"TableName":"orders","Key":{"pk":{"S" "x"}}}`
-	req, _ := http.NewRequest(http.MethodPost, env.URL+"/", strings.NewReader(body))
-	req.Header.Set("X-Amz-Target", "DynamoDB_20120810.GetItem")
-	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-	sum := sha256.Sum256([]byte(body))
-	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret}, req, hex.EncodeToString(sum[:]), "dynamodb", "us-east-1", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "AccessDeniedException") || !strings.Contains(string(b), "can't read the condition keys") {
-		t.Fatalf("got %d %s", resp.StatusCode, b)
+	status, b := jsonCall(t, env.URL, "dynamodb", "DynamoDB_20120810.GetItem", keyID, secret, []byte(body), nil)
+	if status != http.StatusBadRequest || !strings.Contains(string(b), "AccessDeniedException") || !strings.Contains(string(b), "can't read the condition keys") {
+		t.Fatalf("got %d %s", status, b)
 	}
 	if after := forwarded(t, env); after != before {
 		t.Fatalf("forwarded: %s before, %s after", before, after)

@@ -272,12 +272,9 @@ func (g *Gateway) authorize(r *http.Request, body []byte, caller *directory.Call
 			} else {
 				tags = g.resourceTags(r.Context(), svc.IAMPrefix, holder)
 			}
-			if svc.IAMPrefix == "ecr" && len(tags) > 0 {
+			if svc.IAMPrefix == "ecr" {
 				// ECR names its resource tags in its own keys too.
-				resCtx = ctx.Clone()
-				for _, t := range tags {
-					resCtx.Set("ecr:ResourceTag/"+t.Key, t.Value)
-				}
+				resCtx = withTagKeys(ctx, "ecr:ResourceTag/", tags)
 			}
 			err := authz.AuthorizeResource(snap, authz.ResourceRequest{
 				Caller: caller, Action: a.Name, Resource: res, ResourceAccount: auth.account,

@@ -21,6 +21,33 @@ import (
 	"github.com/assumed-dev/assumed/internal/testenv"
 )
 
+// jsonCall sends a JSON-protocol call (target, body) to url, signed with
+// the key for service, with extra headers, and returns the answer's
+// status and body.
+func jsonCall(t *testing.T, url, service, target, keyID, secret string, body []byte, extra map[string]string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url+"/", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Amz-Target", target)
+	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	for k, v := range extra {
+		req.Header.Set(k, v)
+	}
+	sum := sha256.Sum256(body)
+	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret}, req, hex.EncodeToString(sum[:]), service, "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
 // atBackend calls moto directly, as account's, bypassing assumed: what a
 // backend that held resources before assumed saw them has.
 func atBackend(t *testing.T, account, service, target string, in any) {
@@ -29,25 +56,9 @@ func atBackend(t *testing.T, account, service, target string, in any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := http.NewRequest(http.MethodPost, motoURL+"/", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("X-Amz-Target", target)
-	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-	req.Header.Set("x-moto-account-id", account)
-	sum := sha256.Sum256(body)
-	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "AKIAMOTOMOTOMOTOMOTO", SecretAccessKey: "x"}, req, hex.EncodeToString(sum[:]), service, "us-east-1", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("%s at the backend: %d %s", target, resp.StatusCode, b)
+	status, b := jsonCall(t, motoURL, service, target, "AKIAMOTOMOTOMOTOMOTO", "x", body, map[string]string{"x-moto-account-id": account})
+	if status != http.StatusOK {
+		t.Fatalf("%s at the backend: %d %s", target, status, b)
 	}
 }
 

@@ -184,38 +184,39 @@ func (g *Gateway) s3Tags(ctx context.Context, pctx *policy.Context, account, res
 		return nil, pctx
 	}
 	bucket, key, isObject := strings.Cut(rest, "/")
-	now := time.Now()
 	if !isObject {
-		tags, ok := g.tags.get(res, now)
-		if !ok {
-			tags = g.s3Tagging(ctx, account, "/"+bucket)
-			g.tags.put(res, tags, now)
-		}
-		if len(tags) == 0 {
-			return nil, pctx
-		}
-		c := pctx.Clone()
-		for _, t := range tags {
-			c.Set("s3:BucketTag/"+t.Key, t.Value)
-		}
-		return tags, c
+		tags := g.cachedS3Tags(ctx, account, res, "/"+bucket)
+		return tags, withTagKeys(pctx, "s3:BucketTag/", tags)
 	}
 	if key == "" || !listsKey(a, "s3:ExistingObjectTag/") {
 		return nil, pctx
 	}
-	tags, ok := g.tags.get(res, now)
+	return nil, withTagKeys(pctx, "s3:ExistingObjectTag/", g.cachedS3Tags(ctx, account, res, "/"+bucket+"/"+key))
+}
+
+// cachedS3Tags returns the tags of the bucket or object at path (arn),
+// from the cache or the backend.
+func (g *Gateway) cachedS3Tags(ctx context.Context, account, arn, path string) []directory.Tag {
+	now := time.Now()
+	tags, ok := g.tags.get(arn, now)
 	if !ok {
-		tags = g.s3Tagging(ctx, account, "/"+bucket+"/"+key)
-		g.tags.put(res, tags, now)
+		tags = g.s3Tagging(ctx, account, path)
+		g.tags.put(arn, tags, now)
 	}
+	return tags
+}
+
+// withTagKeys returns pctx with a key PREFIX+KEY for each tag (a clone,
+// when there are tags).
+func withTagKeys(pctx *policy.Context, prefix string, tags []directory.Tag) *policy.Context {
 	if len(tags) == 0 {
-		return nil, pctx
+		return pctx
 	}
 	c := pctx.Clone()
 	for _, t := range tags {
-		c.Set("s3:ExistingObjectTag/"+t.Key, t.Value)
+		c.Set(prefix+t.Key, t.Value)
 	}
-	return nil, c
+	return c
 }
 
 // s3Tagging reads a bucket's or an object's tag set (GET PATH?tagging);
