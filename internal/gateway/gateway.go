@@ -20,6 +20,7 @@ import (
 
 	"github.com/assumed-dev/assumed/internal/authz"
 	"github.com/assumed-dev/assumed/internal/catalog"
+	"github.com/assumed-dev/assumed/internal/clip"
 	"github.com/assumed-dev/assumed/internal/creds"
 	"github.com/assumed-dev/assumed/internal/directory"
 	"github.com/assumed-dev/assumed/policy"
@@ -130,12 +131,12 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, req *Request) (o
 	svcs := g.cat.BySigningName(sr.Service)
 	protocol := guessProtocol(svcs, r)
 	fail := func(e *Error) (string, string) {
-		g.log.Info("request refused", "request_id", req.RequestID, "service", sr.Service, "operation", op, "code", e.Code, "msg", clip(e.Message))
+		g.log.Info("request refused", "request_id", req.RequestID, "service", sr.Service, "operation", op, "code", e.Code, "msg", clip.String(e.Message))
 		WriteError(w, protocol, e.Status, e.Code, e.Message, req.RequestID)
 		return op, e.Code
 	}
 	if len(svcs) == 0 {
-		return fail(&Error{Status: http.StatusBadRequest, Code: "UnknownService", Message: fmt.Sprintf("assumed knows no AWS service signed as %q: it serves %s, and forwards the services of botocore's models to a backend", clip(sr.Service), Served)})
+		return fail(&Error{Status: http.StatusBadRequest, Code: "UnknownService", Message: fmt.Sprintf("assumed knows no AWS service signed as %q: it serves %s, and forwards the services of botocore's models to a backend", clip.String(sr.Service), Served)})
 	}
 
 	// The signature, with the body: S3's streams, checked as it passes.
@@ -200,7 +201,7 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, req *Request) (o
 	}
 	rec := &statusRecorder{ResponseWriter: w}
 	if err := g.fwd.Forward(rec, r, in, fr); err != nil {
-		g.log.Warn("forward to the backend", "request_id", req.RequestID, "service", sr.Service, "operation", op, "err", clip(err.Error()))
+		g.log.Warn("forward to the backend", "request_id", req.RequestID, "service", sr.Service, "operation", op, "err", clip.String(err.Error()))
 	}
 	if rec.status >= 200 && rec.status < 300 {
 		if err := g.remember(r.Context(), svc, oper, params, auth, body); err != nil {
@@ -391,13 +392,4 @@ func credsError(err error) *Error {
 // noBackend answers a request when assumed runs without a backend.
 func noBackend(service string) string {
 	return "assumed serves " + Served + " itself; the " + service + " API needs a backend that holds its resources: restart with `assumed serve --backend moto` (moto_server on PATH) or `--backend http://HOST:PORT` (LocalStack or another AWS-compatible server)"
-}
-
-// clip shortens a client-supplied value for a log line or a message.
-func clip(v string) string {
-	const max = 256
-	if len(v) <= max {
-		return v
-	}
-	return strings.ToValidUTF8(v[:max], "") + fmt.Sprintf("…(%d bytes in all)", len(v))
 }

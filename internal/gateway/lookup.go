@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/assumed-dev/assumed/internal/clip"
 	"github.com/assumed-dev/assumed/internal/directory"
 )
 
@@ -65,7 +66,7 @@ func (g *Gateway) fetchPolicy(ctx context.Context, service, holder string) *dire
 	if err != nil {
 		var be *backendError
 		if !errors.As(err, &be) || be.Status >= 500 {
-			g.log.Warn("ask the backend for a resource policy", "resource", holder, "err", clip(err.Error()))
+			g.log.Warn("ask the backend for a resource policy", "resource", holder, "err", clip.String(err.Error()))
 		}
 	}
 	if err != nil || strings.TrimSpace(doc) == "" {
@@ -85,7 +86,7 @@ func (g *Gateway) fetchPolicy(ctx context.Context, service, holder string) *dire
 		}
 	}
 	if err := g.recordPolicy(ctx, holder, accountOf(holder), doc); err != nil {
-		g.log.Warn("record a resource policy the backend had", "resource", holder, "err", clip(err.Error()))
+		g.log.Warn("record a resource policy the backend had", "resource", holder, "err", clip.String(err.Error()))
 		g.misses.add(holder, now)
 		return nil
 	}

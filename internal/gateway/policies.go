@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/assumed-dev/assumed/internal/catalog"
+	"github.com/assumed-dev/assumed/internal/clip"
 	"github.com/assumed-dev/assumed/internal/directory"
 	"github.com/assumed-dev/assumed/policy"
 )
@@ -640,7 +641,7 @@ type backendError struct {
 }
 
 func (e *backendError) Error() string {
-	return fmt.Sprintf("the backend answered %d %s: %s", e.Status, e.Code, clip(e.Message))
+	return fmt.Sprintf("the backend answered %d %s: %s", e.Status, e.Code, clip.String(e.Message))
 }
 
 // backendFailure reads a backend's error answer: JSON (__type, message)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/assumed-dev/assumed/internal/catalog"
+	"github.com/assumed-dev/assumed/internal/clip"
 	"github.com/assumed-dev/assumed/internal/directory"
 	"github.com/assumed-dev/assumed/policy"
 )
@@ -85,7 +86,7 @@ func (g *Gateway) resourceTags(ctx context.Context, service, holder string) []di
 	}
 	tags, err := g.backendTags(ctx, service, holder)
 	if err != nil {
-		g.log.Debug("ask the backend for a resource's tags", "resource", holder, "err", clip(err.Error()))
+		g.log.Debug("ask the backend for a resource's tags", "resource", holder, "err", clip.String(err.Error()))
 	}
 	sort.Slice(tags, func(i, j int) bool { return tags[i].Key < tags[j].Key })
 	g.tags.put(holder, tags, now)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/assumed-dev/assumed/internal/clip"
 	"github.com/assumed-dev/assumed/internal/creds"
 	"github.com/assumed-dev/assumed/internal/directory"
 	"github.com/assumed-dev/assumed/internal/eks"
@@ -106,9 +107,9 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 		code = ae.Code
 		svcLabel, opLabel := s.labels(service, op)
 		if ae.Status >= 500 && ae.Status != http.StatusServiceUnavailable {
-			s.log.Error("request failed", "request_id", reqID, "service", svcLabel, "operation", opLabel, "err", clip(err.Error()))
+			s.log.Error("request failed", "request_id", reqID, "service", svcLabel, "operation", opLabel, "err", clip.String(err.Error()))
 		} else {
-			s.log.Info("request refused", "request_id", reqID, "service", svcLabel, "operation", opLabel, "code", ae.Code, "msg", clip(ae.Message))
+			s.log.Info("request refused", "request_id", reqID, "service", svcLabel, "operation", opLabel, "code", ae.Code, "msg", clip.String(ae.Message))
 		}
 		if _, isREST := s.rest[svcLabel]; isREST || (svcLabel == "unknown" && restPath(r.URL.Path)) {
 			writeRESTError(w, err, ae)
@@ -230,7 +231,7 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 	}
 	svc, ok := s.query[service]
 	if !ok {
-		fail(&apiError{Status: http.StatusBadRequest, Code: "UnknownService", Message: fmt.Sprintf("assumed does not serve the %q service (yet): it serves iam, sts, eks and eks-auth", clip(service)), Sender: true})
+		fail(&apiError{Status: http.StatusBadRequest, Code: "UnknownService", Message: fmt.Sprintf("assumed does not serve the %q service (yet): it serves iam, sts, eks and eks-auth", clip.String(service)), Sender: true})
 		return
 	}
 	if form == nil {
@@ -306,18 +307,6 @@ func mayBeWebIdentity(r *http.Request) bool {
 		return strings.Contains(r.URL.RawQuery, "AssumeRoleWithWebIdentity")
 	}
 	return false
-}
-
-// maxLogValue bounds a client-supplied value in a log line.
-const maxLogValue = 256
-
-// clip shortens a client-supplied value for a log line or a message: a
-// huge header must not make a huge log line.
-func clip(v string) string {
-	if len(v) <= maxLogValue {
-		return v
-	}
-	return strings.ToValidUTF8(v[:maxLogValue], "") + fmt.Sprintf("…(%d bytes in all)", len(v))
 }
 
 // origin records where and when a request came from.
