@@ -52,23 +52,34 @@ func isQueryForm(r *http.Request) bool {
 	return strings.Contains(r.URL.RawQuery, "Action=")
 }
 
+// JSONCode returns the code the JSON protocols (awsJson, REST-JSON) give
+// a failure the Query protocol names code: UnrecognizedClientException for
+// InvalidClientTokenId, InvalidSignatureException for
+// SignatureDoesNotMatch, ExpiredTokenException, ThrottlingException; any
+// other code as it is.
+func JSONCode(code string) string {
+	switch code {
+	case "InvalidClientTokenId":
+		return "UnrecognizedClientException"
+	case "SignatureDoesNotMatch":
+		return "InvalidSignatureException"
+	case "ExpiredToken":
+		return "ExpiredTokenException"
+	case "Throttling":
+		return "ThrottlingException"
+	}
+	return code
+}
+
 // authCode translates an authentication failure, named as the Query
 // protocol names it, into protocol's code (and S3's texts).
 func authCode(protocol string, r *http.Request, status int, code, message string) (int, string, string) {
 	switch protocol {
 	case ProtocolJSON, ProtocolRESTJSON:
-		switch code {
-		case "InvalidClientTokenId":
-			return status, "UnrecognizedClientException", message
-		case "SignatureDoesNotMatch":
-			return status, "InvalidSignatureException", message
-		case "MissingAuthenticationToken":
+		if code == "MissingAuthenticationToken" {
 			return http.StatusBadRequest, "MissingAuthenticationTokenException", "Request is missing Authentication Token"
-		case "ExpiredToken":
-			return status, "ExpiredTokenException", message
-		case "Throttling":
-			return status, "ThrottlingException", message
 		}
+		return status, JSONCode(code), message
 	case ProtocolRESTXML:
 		switch code {
 		case "InvalidClientTokenId":

@@ -12,6 +12,7 @@ import (
 	"github.com/assumed-dev/assumed/internal/directory"
 	"github.com/assumed-dev/assumed/internal/eks"
 	"github.com/assumed-dev/assumed/internal/eksauth/wire"
+	"github.com/assumed-dev/assumed/internal/gateway"
 	"github.com/assumed-dev/assumed/internal/server/restjson"
 )
 
@@ -225,17 +226,6 @@ func writeRESTError(w http.ResponseWriter, err error, ae *apiError) {
 	if errors.As(err, &ee) && ee.ClusterName != "" {
 		extra = map[string]string{"clusterName": ee.ClusterName}
 	}
-	code := ae.Code
 	// JSON protocols name the authentication failures differently.
-	switch code {
-	case "InvalidClientTokenId":
-		code = "UnrecognizedClientException"
-	case "SignatureDoesNotMatch":
-		code = "InvalidSignatureException"
-	case "ExpiredToken":
-		code = "ExpiredTokenException"
-	case "Throttling":
-		code = "ThrottlingException"
-	}
-	restjson.WriteError(w, ae.Status, code, ae.Message, extra)
+	restjson.WriteError(w, ae.Status, gateway.JSONCode(ae.Code), ae.Message, extra)
 }
