@@ -2,10 +2,7 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
-	"encoding/xml"
 	"errors"
-	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -54,9 +51,9 @@ func (c *missCache) add(holder string, now time.Time) {
 }
 
 // fetchPolicy asks the backend for the policy of holder, a resource of
-// the services whose policies the backend can tell (ECR, DynamoDB, SQS,
-// SNS, Secrets Manager, Lambda), records it and returns its record; nil
-// when there is none or the backend can't say.
+// the services whose policies the backend can tell (KMS, ECR, DynamoDB,
+// SQS, SNS, Secrets Manager, Lambda), records it and returns its record;
+// nil when there is none or the backend can't say.
 func (g *Gateway) fetchPolicy(ctx context.Context, service, holder string) *directory.Resource {
 	now := time.Now()
 	if g.misses.has(holder, now) {
@@ -102,6 +99,13 @@ func (g *Gateway) backendPolicy(ctx context.Context, service, holder string) (st
 	}
 	resource := holder[strings.LastIndexByte(holder, ':')+1:]
 	switch service {
+	case "kms":
+		if !strings.Contains(holder, ":key/") {
+			return "", nil
+		}
+		var out struct{ Policy string }
+		err := g.jsonCall(ctx, account, region, "kms", "TrentService.GetKeyPolicy", map[string]string{"KeyId": holder, "PolicyName": "default"}, &out)
+		return out.Policy, notFoundIsNone(err)
 	case "dynamodb":
 		var out struct{ Policy string }
 		err := g.jsonCall(ctx, account, region, "dynamodb", "DynamoDB_20120810.GetResourcePolicy", map[string]string{"ResourceArn": holder}, &out)
@@ -126,23 +130,15 @@ func (g *Gateway) backendPolicy(ctx context.Context, service, holder string) (st
 		err := g.jsonCall(ctx, account, region, "sqs", "AmazonSQS.GetQueueAttributes", map[string]any{"QueueUrl": queueURL, "AttributeNames": []string{"Policy"}}, &out)
 		return out.Attributes["Policy"], notFoundIsNone(err)
 	case "sns":
-		form := url.Values{"Action": {"GetTopicAttributes"}, "Version": {"2010-03-31"}, "TopicArn": {holder}}
-		status, body, err := g.call(ctx, backendRequest{account: account, region: region, service: "sns", method: http.MethodPost, path: "/",
-			header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, body: []byte(form.Encode())})
-		if err != nil {
-			return "", err
-		}
-		if status != http.StatusOK {
-			return "", notFoundIsNone(backendFailure(status, body))
-		}
 		var out struct {
 			Entries []struct {
 				Key   string `xml:"key"`
 				Value string `xml:"value"`
 			} `xml:"GetTopicAttributesResult>Attributes>entry"`
 		}
-		if err := xml.Unmarshal(body, &out); err != nil {
-			return "", err
+		form := url.Values{"Action": {"GetTopicAttributes"}, "Version": {"2010-03-31"}, "TopicArn": {holder}}
+		if err := g.queryCall(ctx, account, region, "sns", form, &out); err != nil {
+			return "", notFoundIsNone(err)
 		}
 		for _, e := range out.Entries {
 			if e.Key == "Policy" {
@@ -160,19 +156,9 @@ func (g *Gateway) backendPolicy(ctx context.Context, service, holder string) (st
 		if qualifier != "" {
 			q.Set("Qualifier", qualifier)
 		}
-		status, body, err := g.call(ctx, backendRequest{account: account, region: region, service: "lambda", method: http.MethodGet,
-			path: "/2015-03-31/functions/" + url.PathEscape(fn) + "/policy", query: q.Encode()})
-		if err != nil {
-			return "", err
-		}
-		if status != http.StatusOK {
-			return "", notFoundIsNone(backendFailure(status, body))
-		}
 		var out struct{ Policy string }
-		if err := json.Unmarshal(body, &out); err != nil {
-			return "", err
-		}
-		return out.Policy, nil
+		err := g.restGet(ctx, account, region, "lambda", "/2015-03-31/functions/"+url.PathEscape(fn)+"/policy", q.Encode(), &out)
+		return out.Policy, notFoundIsNone(err)
 	}
 	return "", nil
 }

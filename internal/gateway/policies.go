@@ -173,8 +173,9 @@ func (g *Gateway) remember(ctx context.Context, svc *catalog.Service, op *catalo
 //     owner authorize assumes): returned for this request only, never
 //     recorded, since the bucket's owner is not known and a record would
 //     make it so;
-//   - a KMS key's policy (GetKeyPolicy, signed for the account in the
-//     key's ARN): recorded, so that the next request finds it.
+//   - the policy of a KMS key, a DynamoDB table, an ECR repository, an SQS
+//     queue, an SNS topic, a secret or a Lambda function (fetchPolicy):
+//     recorded, so that the next request finds it.
 //
 // Any other miss, a resource the backend doesn't know, or a backend that
 // can't answer, gives nil: the request is decided without a resource
@@ -210,25 +211,7 @@ func (g *Gateway) lookupPolicy(ctx context.Context, snap *directory.Snapshot, se
 			return nil
 		}
 		return &directory.Resource{ARN: holder, Account: account, Policy: string(body), Compiled: p}
-	case "kms":
-		owner, keyRegion := accountOf(holder), regionOf(holder)
-		if owner == "" || !strings.Contains(holder, ":key/") {
-			return nil
-		}
-		var out struct{ Policy string }
-		if err := g.jsonCall(ctx, owner, keyRegion, "kms", "TrentService.GetKeyPolicy", map[string]string{"KeyId": holder, "PolicyName": "default"}, &out); err != nil {
-			var be *backendError
-			if !errors.As(err, &be) || be.Status >= 500 {
-				g.log.Warn("ask the backend for a key policy", "key", holder, "err", err)
-			}
-			return nil
-		}
-		if err := g.recordPolicy(ctx, holder, owner, out.Policy); err != nil {
-			g.log.Warn("record a key policy", "key", holder, "err", err)
-			return nil
-		}
-		return g.dir.Snapshot().Resources[holder]
-	case "dynamodb", "ecr", "secretsmanager", "sqs", "sns", "lambda":
+	case "dynamodb", "ecr", "secretsmanager", "sqs", "sns", "lambda", "kms":
 		return g.fetchPolicy(ctx, service, holder)
 	}
 	return nil
@@ -402,21 +385,12 @@ func (g *Gateway) refreshFunctionPolicy(ctx context.Context, arn, account string
 	if qual, ok := params.Get("Qualifier"); ok && qual != "" {
 		q.Set("Qualifier", qual)
 	}
-	status, body, err := g.call(ctx, backendRequest{
-		account: account, region: regionOf(arn), service: "lambda",
-		method: http.MethodGet, path: "/2015-03-31/functions/" + url.PathEscape(fn) + "/policy", query: q.Encode(),
-	})
-	if err != nil {
-		return fmt.Errorf("read the policy of %s from the backend: %w", arn, err)
-	}
-	if status == http.StatusNotFound {
+	var out struct{ Policy string }
+	err := g.restGet(ctx, account, regionOf(arn), "lambda", "/2015-03-31/functions/"+url.PathEscape(fn)+"/policy", q.Encode(), &out)
+	if be := (*backendError)(nil); errors.As(err, &be) && be.Status == http.StatusNotFound {
 		return g.forgetPolicy(ctx, arn)
 	}
-	if status != http.StatusOK {
-		return fmt.Errorf("read the policy of %s from the backend: %w", arn, backendFailure(status, body))
-	}
-	var out struct{ Policy string }
-	if err := json.Unmarshal(body, &out); err != nil {
+	if err != nil {
 		return fmt.Errorf("read the policy of %s from the backend: %w", arn, err)
 	}
 	doc, err := awsFunctionPolicy(out.Policy, arn)
@@ -646,6 +620,42 @@ func (e *backendError) Error() string {
 
 // backendFailure reads a backend's error answer: JSON (__type, message)
 // or XML (<Code>, <Message>).
+// restGet sends a REST-JSON GET (path, query) to the backend, signed for
+// account's resources, and decodes the 200 answer's JSON into out; another
+// status is a *backendError.
+func (g *Gateway) restGet(ctx context.Context, account, region, service, path, query string, out any) error {
+	status, answer, err := g.call(ctx, backendRequest{account: account, region: region, service: service, method: http.MethodGet, path: path, query: query})
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("GET %s: %w", path, backendFailure(status, answer))
+	}
+	if err := json.Unmarshal(answer, out); err != nil {
+		return fmt.Errorf("decode the answer to GET %s: %w", path, err)
+	}
+	return nil
+}
+
+// queryCall sends a Query-protocol call (form holds Action, Version and the
+// parameters) to the backend, signed for account's resources, and decodes
+// the 200 answer's XML into out; another status is a *backendError.
+func (g *Gateway) queryCall(ctx context.Context, account, region, service string, form url.Values, out any) error {
+	status, answer, err := g.call(ctx, backendRequest{account: account, region: region, service: service, method: http.MethodPost, path: "/",
+		header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, body: []byte(form.Encode())})
+	if err != nil {
+		return err
+	}
+	action := form.Get("Action")
+	if status != http.StatusOK {
+		return fmt.Errorf("%s: %w", action, backendFailure(status, answer))
+	}
+	if err := xml.Unmarshal(answer, out); err != nil {
+		return fmt.Errorf("decode the answer to %s: %w", action, err)
+	}
+	return nil
+}
+
 func backendFailure(status int, body []byte) error {
 	e := &backendError{Status: status}
 	var j struct {

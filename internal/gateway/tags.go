@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"encoding/xml"
 	"net/http"
 	"net/url"
@@ -143,31 +142,14 @@ func (g *Gateway) backendTags(ctx context.Context, service, holder string) ([]di
 		err := g.jsonCall(ctx, account, region, "sqs", "AmazonSQS.ListQueueTags", map[string]string{"QueueUrl": queueURL}, &out)
 		return fromMap(out.Tags), err
 	case "lambda":
-		status, body, err := g.call(ctx, backendRequest{account: account, region: region, service: "lambda", method: http.MethodGet,
-			path: "/2017-03-31/tags/" + url.PathEscape(holder)})
-		if err != nil {
-			return nil, err
-		}
-		if status != http.StatusOK {
-			return nil, backendFailure(status, body)
-		}
 		var out struct{ Tags map[string]string }
-		err = json.Unmarshal(body, &out)
+		err := g.restGet(ctx, account, region, "lambda", "/2017-03-31/tags/"+url.PathEscape(holder), "", &out)
 		return fromMap(out.Tags), err
 	case "sns":
-		form := url.Values{"Action": {"ListTagsForResource"}, "Version": {"2010-03-31"}, "ResourceArn": {holder}}
-		status, body, err := g.call(ctx, backendRequest{account: account, region: region, service: "sns", method: http.MethodPost, path: "/",
-			header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, body: []byte(form.Encode())})
-		if err != nil {
-			return nil, err
-		}
-		if status != http.StatusOK {
-			return nil, backendFailure(status, body)
-		}
 		var out struct {
 			Tags []kv `xml:"ListTagsForResourceResult>Tags>member"`
 		}
-		err = xml.Unmarshal(body, &out)
+		err := g.queryCall(ctx, account, region, "sns", url.Values{"Action": {"ListTagsForResource"}, "Version": {"2010-03-31"}, "ResourceArn": {holder}}, &out)
 		return list(out.Tags), err
 	}
 	return nil, nil
