@@ -964,72 +964,57 @@ func pick(body []byte, out [][]byte, names ...string) error {
 // eachMember calls fn with the name and raw value of each member of the
 // JSON object raw, which must be an object and nothing else.
 func eachMember(raw []byte, fn func(name, value []byte) error) error {
-	s := scanner{b: raw}
-	s.ws()
-	if !s.eat('{') {
-		return errMalformed
-	}
-	s.ws()
-	if !s.eat('}') {
-		for {
-			s.ws()
-			name, err := s.name()
-			if err != nil {
-				return err
-			}
-			s.ws()
-			if !s.eat(':') {
-				return errMalformed
-			}
-			s.ws()
-			start := s.i
-			if err := s.value(0); err != nil {
-				return err
-			}
-			if err := fn(name, s.b[start:s.i]); err != nil {
-				return err
-			}
-			s.ws()
-			if s.eat(',') {
-				continue
-			}
-			if s.eat('}') {
-				break
-			}
+	return eachItem(raw, '{', '}', func(s *scanner) error {
+		name, err := s.name()
+		if err != nil {
+			return err
+		}
+		s.ws()
+		if !s.eat(':') {
 			return errMalformed
 		}
-	}
-	s.ws()
-	if s.i != len(s.b) {
-		return errMalformed
-	}
-	return nil
+		s.ws()
+		start := s.i
+		if err := s.value(0); err != nil {
+			return err
+		}
+		return fn(name, s.b[start:s.i])
+	})
 }
 
 // eachElem calls fn with the raw value of each element of the JSON array
 // raw, which must be an array and nothing else.
 func eachElem(raw []byte, fn func(value []byte) error) error {
-	s := scanner{b: raw}
+	return eachItem(raw, '[', ']', func(s *scanner) error {
+		start := s.i
+		if err := s.value(0); err != nil {
+			return err
+		}
+		return fn(s.b[start:s.i])
+	})
+}
+
+// eachItem walks raw, which must be one JSON object or array (open and
+// close its brackets) and nothing else: item reads each member or element
+// from the scanner, the commas and brackets between them are checked here.
+func eachItem(raw []byte, open, close byte, item func(s *scanner) error) error {
+	s := &scanner{b: raw}
 	s.ws()
-	if !s.eat('[') {
+	if !s.eat(open) {
 		return errMalformed
 	}
 	s.ws()
-	if !s.eat(']') {
+	if !s.eat(close) {
 		for {
 			s.ws()
-			start := s.i
-			if err := s.value(0); err != nil {
-				return err
-			}
-			if err := fn(s.b[start:s.i]); err != nil {
+			if err := item(s); err != nil {
 				return err
 			}
 			s.ws()
 			if s.eat(',') {
 				continue
 			}
-			if s.eat(']') {
+			if s.eat(close) {
 				break
 			}
 			return errMalformed
