@@ -210,7 +210,7 @@ func parsePresigned(r *http.Request, query url.Values) (*SignedRequest, *Error) 
 	// Each authentication parameter once: with two X-Amz-Signature values,
 	// one would be checked and the other ignored (and left out of the
 	// canonical query), so a URL could carry a value nobody verified.
-	for _, p := range presignParams {
+	for _, p := range PresignParams {
 		if len(query[p]) > 1 {
 			return nil, incomplete("AWS query-string parameters must include '%s' only once. Re-examine the query-string parameters.", p)
 		}
@@ -257,9 +257,9 @@ func parsePresigned(r *http.Request, query url.Values) (*SignedRequest, *Error) 
 	return sr, nil
 }
 
-// presignParams are the query-string parameters of a presigned request's
-// authentication.
-var presignParams = [...]string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date", "X-Amz-Expires", "X-Amz-Security-Token"}
+// PresignParams are the query-string parameters of a presigned request's
+// authentication (which a request forwarded elsewhere must not carry).
+var PresignParams = [...]string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date", "X-Amz-Expires", "X-Amz-Security-Token"}
 
 // newSignedRequest checks what both forms share, in AWS's order: host is
 // signed, the algorithm is AWS4-HMAC-SHA256, the credential scope is well

@@ -19,6 +19,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/assumed-dev/assumed/internal/backend"
+	"github.com/assumed-dev/assumed/internal/creds"
 )
 
 // ForwardRequest says how to forward one authorized request.
@@ -294,13 +295,6 @@ func payloadHash(body io.Reader, n int64) (string, error) {
 	return unsignedPayload, nil
 }
 
-// presignParams are the query parameters of a SigV4 presigned URL: the
-// client's authentication, which the backend must not see.
-var presignParams = []string{
-	"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
-	"X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Security-Token",
-}
-
 // stripPresign removes presigning parameters from a raw query, keeping the
 // others as the client encoded them.
 func stripPresign(raw string) string {
@@ -322,7 +316,7 @@ func stripPresign(raw string) string {
 }
 
 func isPresignParam(k string) bool {
-	for _, p := range presignParams {
+	for _, p := range creds.PresignParams {
 		if strings.EqualFold(k, p) {
 			return true
 		}
