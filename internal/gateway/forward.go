@@ -77,10 +77,6 @@ const (
 // bodies, and bodies that stream, are signed as UNSIGNED-PAYLOAD.
 const maxHashedBody = 8 << 20
 
-// unsignedPayload is the payload hash of a request whose body is not
-// signed, which S3 accepts.
-const unsignedPayload = "UNSIGNED-PAYLOAD"
-
 // emptyHash is the SHA-256 of no bytes.
 const emptyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
@@ -271,7 +267,7 @@ func (f *Forwarder) outgoing(ctx context.Context, cancel context.CancelFunc, r *
 // streams.
 func payloadHash(body io.Reader, n int64) (string, error) {
 	if n < 0 || n > maxHashedBody {
-		return unsignedPayload, nil
+		return creds.UnsignedPayload, nil
 	}
 	switch b := body.(type) {
 	case *bytes.Buffer:
@@ -292,7 +288,7 @@ func payloadHash(body io.Reader, n int64) (string, error) {
 		}
 		return hex.EncodeToString(h.Sum(nil)), nil
 	}
-	return unsignedPayload, nil
+	return creds.UnsignedPayload, nil
 }
 
 // stripPresign removes presigning parameters from a raw query, keeping the
