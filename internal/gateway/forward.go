@@ -224,7 +224,6 @@ func (f *Forwarder) outgoing(ctx context.Context, cancel context.CancelFunc, r *
 		host = target.Host
 	}
 	out.Host = host
-	f.backend.SetAccount(out.Header, req.Account)
 
 	hash, guard := emptyHash, (*guardedBody)(nil)
 	n := req.ContentLength
@@ -246,19 +245,30 @@ func (f *Forwarder) outgoing(ctx context.Context, cancel context.CancelFunc, r *
 			out.ContentLength = -1 // sent chunked
 		}
 	}
+	if err := f.sign(ctx, out, req.Account, req.SigningName, req.Region, hash); err != nil {
+		return nil, nil, err
+	}
+	return out, guard, nil
+}
+
+// sign names account to the backend in out and signs out for it, with
+// the backend's credentials for account, the payload hash hash, the
+// signing name service and region (us-east-1 when empty): S3's path
+// escaping for S3, every other service's for the rest.
+func (f *Forwarder) sign(ctx context.Context, out *http.Request, account, service, region, hash string) error {
+	f.backend.SetAccount(out.Header, account)
 	out.Header.Set("X-Amz-Content-Sha256", hash)
-	region := req.Region
 	if region == "" {
 		region = "us-east-1"
 	}
 	signer := f.signer
-	if req.SigningName == "s3" {
+	if service == "s3" {
 		signer = f.s3
 	}
-	if err := signer.SignHTTP(ctx, f.backend.Credentials(req.Account), out, hash, req.SigningName, region, time.Now()); err != nil {
-		return nil, nil, fmt.Errorf("sign the backend request: %w", err)
+	if err := signer.SignHTTP(ctx, f.backend.Credentials(account), out, hash, service, region, time.Now()); err != nil {
+		return fmt.Errorf("sign the backend request: %w", err)
 	}
-	return out, guard, nil
+	return nil
 }
 
 // payloadHash is the SHA-256 to sign body with: the real one for a small

@@ -547,9 +547,6 @@ func (g *Gateway) call(ctx context.Context, r backendRequest) (int, []byte, erro
 		return 0, nil, errors.New("assumed runs without a backend")
 	}
 	f := g.fwd
-	if r.region == "" {
-		r.region = "us-east-1"
-	}
 	ctx, cancel := context.WithTimeout(ctx, backendTimeout)
 	defer cancel()
 	target := *f.backend.URL
@@ -561,16 +558,9 @@ func (g *Gateway) call(ctx context.Context, r backendRequest) (int, []byte, erro
 	for k, vs := range r.header {
 		req.Header[k] = vs
 	}
-	f.backend.SetAccount(req.Header, r.account)
 	sum := sha256.Sum256(r.body)
-	hash := hex.EncodeToString(sum[:])
-	req.Header.Set("X-Amz-Content-Sha256", hash)
-	signer := f.signer
-	if r.service == "s3" {
-		signer = f.s3
-	}
-	if err := signer.SignHTTP(ctx, f.backend.Credentials(r.account), req, hash, r.service, r.region, time.Now()); err != nil {
-		return 0, nil, fmt.Errorf("sign the backend request: %w", err)
+	if err := f.sign(ctx, req, r.account, r.service, r.region, hex.EncodeToString(sum[:])); err != nil {
+		return 0, nil, err
 	}
 	resp, err := f.client.Do(req)
 	if err != nil {
