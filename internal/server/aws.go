@@ -231,7 +231,7 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 	}
 	svc, ok := s.query[service]
 	if !ok {
-		fail(&apiError{Status: http.StatusBadRequest, Code: "UnknownService", Message: fmt.Sprintf("assumed does not serve the %q service (yet): it serves iam, sts, eks and eks-auth", clip.String(service)), Sender: true})
+		fail(&apiError{Status: http.StatusBadRequest, Code: "UnknownService", Message: fmt.Sprintf("assumed does not serve the %q service (yet): it serves %s", clip.String(service), gateway.Served), Sender: true})
 		return
 	}
 	if form == nil {
