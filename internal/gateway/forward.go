@@ -16,8 +16,6 @@ import (
 	"sync"
 	"time"
 
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-
 	"github.com/assumed-dev/assumed/internal/backend"
 	"github.com/assumed-dev/assumed/internal/creds"
 )
@@ -55,8 +53,6 @@ type ForwardRequest struct {
 type Forwarder struct {
 	backend *backend.Backend
 	client  *http.Client
-	signer  *v4.Signer // escapes paths again, as every service but S3 wants
-	s3      *v4.Signer // S3's: paths are escaped once
 	log     *slog.Logger
 
 	// VirtualHosts are host names (without port) that clients reach
@@ -102,9 +98,7 @@ func NewForwarder(b *backend.Backend, log *slog.Logger) *Forwarder {
 			// Redirects (S3's 301 and 307) are the client's to follow.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		signer: v4.NewSigner(),
-		s3:     v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true }),
-		log:    log,
+		log: log,
 	}
 }
 
@@ -245,7 +239,7 @@ func (f *Forwarder) outgoing(ctx context.Context, cancel context.CancelFunc, r *
 			out.ContentLength = -1 // sent chunked
 		}
 	}
-	if err := f.sign(ctx, out, req.Account, req.SigningName, req.Region, hash); err != nil {
+	if err := f.sign(out, req.Account, req.SigningName, req.Region, hash); err != nil {
 		return nil, nil, err
 	}
 	return out, guard, nil
@@ -253,19 +247,15 @@ func (f *Forwarder) outgoing(ctx context.Context, cancel context.CancelFunc, r *
 
 // sign names account to the backend in out and signs out for it, with
 // the backend's credentials for account, the payload hash hash, the
-// signing name service and region (us-east-1 when empty): S3's path
-// escaping for S3, every other service's for the rest.
-func (f *Forwarder) sign(ctx context.Context, out *http.Request, account, service, region, hash string) error {
+// signing name service and region (us-east-1 when empty).
+func (f *Forwarder) sign(out *http.Request, account, service, region, hash string) error {
 	f.backend.SetAccount(out.Header, account)
-	out.Header.Set("X-Amz-Content-Sha256", hash)
 	if region == "" {
 		region = "us-east-1"
 	}
-	signer := f.signer
-	if service == "s3" {
-		signer = f.s3
-	}
-	if err := signer.SignHTTP(ctx, f.backend.Credentials(account), out, hash, service, region, time.Now()); err != nil {
+	c := f.backend.Credentials(account)
+	if err := creds.Sign(out, creds.Signing{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey,
+		Region: region, Service: service, PayloadHash: hash, Time: time.Now()}); err != nil {
 		return fmt.Errorf("sign the backend request: %w", err)
 	}
 	return nil

@@ -66,6 +66,8 @@ type Gateway struct {
 	misses missCache
 	// tags holds resources' tags, as the backend last told them.
 	tags tagCache
+	// schemas holds tables' partition key names (schema.go).
+	schemas schemaCache
 }
 
 // New returns a gateway.
@@ -235,7 +237,11 @@ func (g *Gateway) authorize(r *http.Request, body []byte, caller *directory.Call
 	}
 	ctx := policy.NewContext()
 	ctx.Set("aws:RequestedRegion", region)
-	if err := conditionKeys(ctx, svc, op, params, r, body); err != nil {
+	partitionKey := ""
+	if svc.IAMPrefix == "dynamodb" {
+		partitionKey = g.partitionKeyOf(r.Context(), op.Name, params, auth.account, region)
+	}
+	if err := conditionKeys(ctx, svc, op, params, r, body, partitionKey); err != nil {
 		return nil, &authz.Denied{Message: fmt.Sprintf("User: %s is not authorized to perform: %s:%s because assumed can't read the condition keys of the request (%v), and refuses what it can't decide", caller.ARN, svc.IAMPrefix, op.Name, err)}
 	}
 	if svc.IAMPrefix == "kms" {
@@ -304,8 +310,9 @@ func (g *Gateway) ownerOf(snap *directory.Snapshot, svc *catalog.Service, params
 }
 
 // conditionKeys adds the service condition keys the request carries
-// (more in serviceKeys, keys.go).
-func conditionKeys(ctx *policy.Context, svc *catalog.Service, op *catalog.Operation, params catalog.Params, r *http.Request, body []byte) error {
+// (more in serviceKeys, keys.go). partitionKey is the partition key's name
+// of the DynamoDB table an item request acts on, "" when not known.
+func conditionKeys(ctx *policy.Context, svc *catalog.Service, op *catalog.Operation, params catalog.Params, r *http.Request, body []byte, partitionKey string) error {
 	switch svc.IAMPrefix {
 	case "s3":
 		for _, k := range [...][2]string{{"Prefix", "s3:prefix"}, {"Delimiter", "s3:delimiter"}, {"MaxKeys", "s3:max-keys"}, {"ACL", "s3:x-amz-acl"}} {
@@ -314,7 +321,7 @@ func conditionKeys(ctx *policy.Context, svc *catalog.Service, op *catalog.Operat
 			}
 		}
 	}
-	return serviceKeys(ctx, svc, op, params, r, body)
+	return serviceKeys(ctx, svc, op, params, r, body, partitionKey)
 }
 
 // statusRecorder remembers the status of the answer it passes on.

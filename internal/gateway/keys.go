@@ -40,17 +40,19 @@ import (
 // request is safe in every case: requestKeys's error is for the caller
 // to refuse with.
 //
-// dynamodb:LeadingKeys. The gateway doesn't know a table's key schema, so
-// it can't tell the partition key of a two-attribute Key (or of an Item)
-// from the sort key or other attributes: LeadingKeys holds the values of
-// every S, N and B attribute of the Key or Item (every placeholder value of
-// a Query's key condition). For a Key of one attribute that is exactly
-// AWS's value. With more, it is a superset of AWS's, so an Allow with
-// ForAllValues (the documented form) or a plain negated operator never
-// allows more than AWS would, and a Deny with ForAnyValue or a plain
-// operator applies whenever AWS's would; the cost is that such an Allow
-// may refuse an item whose other values differ from the partition key's.
-// Leaving the key absent instead would make every ForAllValues Allow true.
+// dynamodb:LeadingKeys holds the partition key's values. Which attribute
+// of a Key or an Item that is, the table's key schema says (schema.go
+// learns it from the backend). When the schema is not known (the backend
+// can't describe the table, a Query of an index, a request not naming the
+// partition key), LeadingKeys holds every S, N and B value of the Key or
+// Item (every placeholder value of a Query's key condition). For a Key of
+// one attribute that is exactly AWS's value. With more, it is a superset of
+// AWS's, so an Allow with ForAllValues (the documented form) or a plain
+// negated operator never allows more than AWS would, and a Deny with
+// ForAnyValue or a plain operator applies whenever AWS's would; the cost is
+// that such an Allow may refuse an item whose other values differ from the
+// partition key's. Leaving the key absent instead would make every
+// ForAllValues Allow true.
 
 // serviceKeys adds the condition keys of the request's service that AWS
 // sets from the request: the body of a JSON or Query request (body; nil
@@ -59,8 +61,8 @@ import (
 // It returns an error when a member that makes condition keys can't be
 // read: no state of those keys is safe (absent, they make ForAllValues
 // Allows true and StringEquals Denies false), so the request is refused.
-func serviceKeys(ctx *policy.Context, svc *catalog.Service, op *catalog.Operation, params catalog.Params, r *http.Request, body []byte) error {
-	return requestKeys(ctx, svc, op, params, r, body)
+func serviceKeys(ctx *policy.Context, svc *catalog.Service, op *catalog.Operation, params catalog.Params, r *http.Request, body []byte, partitionKey string) error {
+	return requestKeys(ctx, svc, op, params, r, body, partitionKey)
 }
 
 // errMalformed is requestKeys's error: a member that makes condition keys
@@ -70,10 +72,10 @@ var errMalformed = errors.New("a member that makes condition keys is malformed")
 // requestKeys is serviceKeys, with an error when a member of the body that
 // makes condition keys can't be read (the keys it makes are then absent,
 // and the request should be refused).
-func requestKeys(ctx *policy.Context, svc *catalog.Service, op *catalog.Operation, params catalog.Params, r *http.Request, body []byte) error {
+func requestKeys(ctx *policy.Context, svc *catalog.Service, op *catalog.Operation, params catalog.Params, r *http.Request, body []byte, partitionKey string) error {
 	switch svc.IAMPrefix {
 	case "dynamodb":
-		return dynamodbKeys(ctx, op.Name, params, body)
+		return dynamodbKeys(ctx, op.Name, params, body, partitionKey)
 	case "kms":
 		return kmsKeys(ctx, op.Name, params, body)
 	case "secretsmanager":
@@ -293,7 +295,10 @@ func objectTagKeys(ctx *policy.Context, header string) error {
 // ReturnValues, ReturnConsumedCapacity and LeadingKeys on the item
 // operations, and the tag keys on CreateTable, TagResource and
 // UntagResource.
-func dynamodbKeys(ctx *policy.Context, op string, params catalog.Params, body []byte) error {
+//
+// partitionKey is the table's partition key name, "" when not known: then
+// LeadingKeys holds every key value (see the file's comment).
+func dynamodbKeys(ctx *policy.Context, op string, params catalog.Params, body []byte, partitionKey string) error {
 	switch op {
 	case "CreateTable", "TagResource":
 		var raw [1][]byte
@@ -366,13 +371,6 @@ func dynamodbKeys(ctx *policy.Context, op string, params catalog.Params, body []
 	}
 
 	// The members read from the body.
-	const (
-		mKey = iota
-		mItem
-		mNames
-		mValues
-		mKeyConditions
-	)
 	var raw [5][]byte
 	if err := pick(body, raw[:], "Key", "Item", "ExpressionAttributeNames", "ExpressionAttributeValues", "KeyConditions"); err != nil {
 		return err
@@ -406,22 +404,178 @@ func dynamodbKeys(ctx *policy.Context, op string, params catalog.Params, body []
 		ctx.SetMulti("dynamodb:attributes", dedupe(attrs)...)
 	}
 
-	// dynamodb:LeadingKeys (see the file's comment on why every value).
+	// dynamodb:LeadingKeys: the partition key's values when the table's
+	// key schema is known, else every key value (see the file's comment).
 	var lbuf [4]string
 	leading := lbuf[:0]
+	if partitionKey != "" {
+		if leading, err = partitionValues(leading, op, partitionKey, keyCond, hasKeyCond, &raw); err != nil {
+			return err
+		}
+	}
+	if partitionKey == "" || len(leading) == 0 {
+		if leading, err = allKeyValues(leading[:0], op, keyCond, hasKeyCond, &raw); err != nil {
+			return err
+		}
+	}
+	if len(leading) > 0 {
+		ctx.SetMulti("dynamodb:leadingkeys", dedupe(leading)...)
+	}
+	return nil
+}
+
+// The members of an item request's body that dynamodbKeys reads, by
+// index in its raw array.
+const (
+	mKey = iota
+	mItem
+	mNames
+	mValues
+	mKeyConditions
+)
+
+// partitionValues appends the values of the partition key pk that an item
+// request names: in its Key (GetItem, UpdateItem, DeleteItem), its Item
+// (PutItem), or its key condition (Query: the value pk is compared with,
+// in KeyConditionExpression or KeyConditions). It appends nothing when the
+// request doesn't name one (a request AWS refuses).
+func partitionValues(out []string, op, pk, keyCond string, hasKeyCond bool, raw *[5][]byte) ([]string, error) {
+	member := func(obj []byte) ([]byte, error) {
+		if len(obj) == 0 || isNull(obj) {
+			return nil, nil
+		}
+		var v [1][]byte
+		err := pick(obj, v[:], pk)
+		return v[0], err
+	}
+	switch op {
+	case "GetItem", "UpdateItem", "DeleteItem", "PutItem":
+		src := raw[mKey]
+		if op == "PutItem" {
+			src = raw[mItem]
+		}
+		av, err := member(src)
+		if err != nil || av == nil {
+			return out, err
+		}
+		return scalarValue(out, av)
+	case "Query":
+		if hasKeyCond {
+			ph, ok := partitionPlaceholder(keyCond, pk, raw[mNames])
+			if !ok || len(raw[mValues]) == 0 || isNull(raw[mValues]) {
+				return out, nil
+			}
+			av, err := memberNamed(raw[mValues], ph)
+			if err != nil || av == nil {
+				return out, err
+			}
+			return scalarValue(out, av)
+		}
+		cond, err := member(raw[mKeyConditions])
+		if err != nil || cond == nil {
+			return out, err
+		}
+		var f [1][]byte
+		if err := pick(cond, f[:], "AttributeValueList"); err != nil || len(f[0]) == 0 || isNull(f[0]) {
+			return out, err
+		}
+		err = eachElem(f[0], func(av []byte) error {
+			var err error
+			out, err = scalarValue(out, av)
+			return err
+		})
+		return out, err
+	}
+	return out, nil
+}
+
+// memberNamed returns the raw value of the member name of the JSON object
+// obj, nil when absent.
+func memberNamed(obj []byte, name string) ([]byte, error) {
+	var v [1][]byte
+	err := pick(obj, v[:], name)
+	return v[0], err
+}
+
+// partitionPlaceholder finds, in a Query's KeyConditionExpression, the
+// :placeholder that the partition key pk is compared with for equality
+// ("pk = :v" or ":v = pk", pk also written as a #name that names, the
+// ExpressionAttributeNames member, resolves to it).
+func partitionPlaceholder(expr, pk string, names []byte) (string, bool) {
+	toks := conditionTokens(expr)
+	isPK := func(tok string) bool {
+		if tok == pk {
+			return true
+		}
+		if strings.HasPrefix(tok, "#") && len(names) > 0 && !isNull(names) {
+			if v, err := memberNamed(names, tok); err == nil && v != nil {
+				s, ok := jsonString(v)
+				return ok && s == pk
+			}
+		}
+		return false
+	}
+	for i := 1; i+1 < len(toks); i++ {
+		if toks[i] != "=" {
+			continue
+		}
+		l, r := toks[i-1], toks[i+1]
+		switch {
+		case isPK(l) && strings.HasPrefix(r, ":"):
+			return r, true
+		case isPK(r) && strings.HasPrefix(l, ":"):
+			return l, true
+		}
+	}
+	return "", false
+}
+
+// conditionTokens splits a condition expression into names, #names,
+// :placeholders and operators, dropping spaces and parentheses.
+func conditionTokens(expr string) []string {
+	var toks []string
+	for i := 0; i < len(expr); {
+		c := expr[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(' || c == ')' || c == ',':
+			i++
+		case c == '#' || c == ':' || isNameByte(c):
+			j := i + 1
+			for j < len(expr) && isNameByte(expr[j]) {
+				j++
+			}
+			toks = append(toks, expr[i:j])
+			i = j
+		default:
+			j := i + 1
+			for j < len(expr) && strings.IndexByte("<>=!", expr[j]) >= 0 {
+				j++
+			}
+			toks = append(toks, expr[i:j])
+			i = j
+		}
+	}
+	return toks
+}
+
+// allKeyValues appends every key value an item request names: each S, N
+// and B value of its Key or Item, each placeholder value of a Query's key
+// condition.
+func allKeyValues(leading []string, op, keyCond string, hasKeyCond bool, raw *[5][]byte) ([]string, error) {
+	var err error
 	switch op {
 	case "GetItem", "UpdateItem", "DeleteItem":
 		if leading, err = attributeValues(leading, raw[mKey]); err != nil {
-			return err
+			return leading, err
 		}
 	case "PutItem":
 		if leading, err = attributeValues(leading, raw[mItem]); err != nil {
-			return err
+			return leading, err
 		}
 	case "Query":
 		if hasKeyCond {
 			if leading, err = placeholderValues(leading, keyCond, raw[mValues]); err != nil {
-				return err
+				return leading, err
 			}
 		}
 		if len(raw[mKeyConditions]) > 0 && !isNull(raw[mKeyConditions]) {
@@ -440,14 +594,11 @@ func dynamodbKeys(ctx *policy.Context, op string, params catalog.Params, body []
 				})
 			})
 			if err != nil {
-				return err
+				return leading, err
 			}
 		}
 	}
-	if len(leading) > 0 {
-		ctx.SetMulti("dynamodb:leadingkeys", dedupe(leading)...)
-	}
-	return nil
+	return leading, nil
 }
 
 // expressionNames appends the top-level attribute names an expression

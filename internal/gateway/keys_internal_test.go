@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,6 +30,8 @@ var (
 type keysRequest struct {
 	signing, target, method, path, body string
 	header                              http.Header
+	// partitionKey is the table's partition key name, when known.
+	partitionKey string
 }
 
 func (kr keysRequest) keys(t testing.TB) (*policy.Context, error) {
@@ -64,7 +67,7 @@ func (kr keysRequest) keys(t testing.TB) (*policy.Context, error) {
 		t.Fatalf("identify %s %s: %v", kr.signing, kr.target, err)
 	}
 	ctx := policy.NewContext()
-	err = requestKeys(ctx, svc, op, params, r, body)
+	err = requestKeys(ctx, svc, op, params, r, body, kr.partitionKey)
 	return ctx, err
 }
 
@@ -80,6 +83,43 @@ func keyValues(ctx *policy.Context) map[string][]string {
 
 func ddb(op, body string) keysRequest {
 	return keysRequest{signing: "dynamodb", target: "DynamoDB_20120810." + op, body: body}
+}
+
+// With the table's partition key known, dynamodb:LeadingKeys holds its
+// values alone; a request that doesn't name it (one AWS refuses) keeps
+// every key value, and a Query of an index is not given a partition key
+// (the gateway passes "" for it).
+func TestLeadingKeysWithSchema(t *testing.T) {
+	pk := func(req keysRequest) keysRequest { req.partitionKey = "UserId"; return req }
+	cases := []struct {
+		name string
+		req  keysRequest
+		want []string
+	}{
+		{"GetItem, composite key", pk(ddb("GetItem", `{"TableName":"t","Key":{"GameTitle":{"S":"g"},"UserId":{"S":"alice"}}}`)), []string{"alice"}},
+		{"DeleteItem, numeric partition key", pk(ddb("DeleteItem", `{"TableName":"t","Key":{"UserId":{"N":"7"},"GameTitle":{"S":"g"}}}`)), []string{"7"}},
+		{"UpdateItem", pk(ddb("UpdateItem", `{"TableName":"t","Key":{"UserId":{"S":"alice"},"GameTitle":{"S":"g"}},"UpdateExpression":"SET s = :s","ExpressionAttributeValues":{":s":{"N":"1"}}}`)), []string{"alice"}},
+		{"PutItem, other attributes", pk(ddb("PutItem", `{"TableName":"t","Item":{"UserId":{"S":"alice"},"GameTitle":{"S":"bob"},"n":{"N":"1"}}}`)), []string{"alice"}},
+		{"PutItem without the partition key: every value", pk(ddb("PutItem", `{"TableName":"t","Item":{"GameTitle":{"S":"bob"}}}`)), []string{"bob"}},
+		{"Query, name = placeholder", pk(ddb("Query", `{"TableName":"t","KeyConditionExpression":"UserId = :u AND GameTitle > :g","ExpressionAttributeValues":{":u":{"S":"alice"},":g":{"S":"bob"}}}`)), []string{"alice"}},
+		{"Query, placeholder = #name, in parentheses", pk(ddb("Query", `{"TableName":"t","KeyConditionExpression":"(begins_with(GameTitle, :g)) AND (:u=#p)","ExpressionAttributeNames":{"#p":"UserId"},"ExpressionAttributeValues":{":u":{"S":"alice"},":g":{"S":"bob"}}}`)), []string{"alice"}},
+		{"Query, a #name for another attribute", pk(ddb("Query", `{"TableName":"t","KeyConditionExpression":"#g = :g AND UserId = :u","ExpressionAttributeNames":{"#g":"GameTitle"},"ExpressionAttributeValues":{":u":{"S":"alice"},":g":{"S":"bob"}}}`)), []string{"alice"}},
+		{"Query, KeyConditions", pk(ddb("Query", `{"TableName":"t","KeyConditions":{"GameTitle":{"AttributeValueList":[{"S":"bob"}],"ComparisonOperator":"BEGINS_WITH"},"UserId":{"AttributeValueList":[{"S":"alice"}],"ComparisonOperator":"EQ"}}}`)), []string{"alice"}},
+		{"Query, no condition on the partition key: every value", pk(ddb("Query", `{"TableName":"t","KeyConditionExpression":"GameTitle = :g","ExpressionAttributeValues":{":g":{"S":"bob"}}}`)), []string{"bob"}},
+		{"unknown schema: every value", ddb("GetItem", `{"TableName":"t","Key":{"GameTitle":{"S":"g"},"UserId":{"S":"alice"}}}`), []string{"g", "alice"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, err := c.req.keys(t)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := ctx.Lookup("dynamodb:LeadingKeys")
+			if !slices.Equal(got, c.want) {
+				t.Errorf("dynamodb:LeadingKeys %q, want %q", got, c.want)
+			}
+		})
+	}
 }
 
 func TestRequestKeys(t *testing.T) {
@@ -275,7 +315,7 @@ func BenchmarkServiceKeysGetItem(b *testing.B) {
 	for b.Loop() {
 		ctx := policy.NewContext()
 		noKeys(ctx)
-		serviceKeys(ctx, svc, op, params, r, body)
+		serviceKeys(ctx, svc, op, params, r, body, "")
 	}
 }
 

@@ -35,6 +35,10 @@ const keysWorld = `accounts:
           crypto: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:Encrypt","kms:Decrypt"],"Resource":"*"}]}'
           secrets: '{"Version":"2012-10-17","Statement":[{"Sid":"CurrentOnly","Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{"StringEquals":{"secretsmanager:VersionStage":"AWSCURRENT"}}}]}'
           objects: '{"Version":"2012-10-17","Statement":[{"Sid":"TaggedObjects","Effect":"Allow","Action":["s3:PutObject","s3:PutObjectTagging"],"Resource":"*","Condition":{"StringEquals":{"s3:RequestObjectTag/team":"blue"}}}]}'
+      - name: gamer
+        access_keys: [{id: AKIAGAMER00000000001, secret: "gamerSecretGamerSecretGamerSecretGamer01"}]
+        policies:
+          scores: '{"Version":"2012-10-17","Statement":[{"Sid":"OwnScores","Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:PutItem","dynamodb:Query"],"Resource":"arn:aws:dynamodb:us-east-1:111111111111:table/GameScores-*","Condition":{"ForAllValues:StringEquals":{"dynamodb:LeadingKeys":["${aws:username}"]}}}]}'
 `
 
 func tagger(env *testenv.Env) aws.Config {
@@ -237,4 +241,85 @@ func TestKeysS3RequestObjectTag(t *testing.T) {
 	denied(t, "an untagged object", putTagged("plain.txt", ""), "AccessDenied", "s3:RequestObjectTag/team")
 	// The key's name is URL-decoded too.
 	denied(t, "an encoded look-alike key", putTagged("odd.txt", "te%61m%20=blue"), "AccessDenied", "s3:RequestObjectTag/team")
+}
+
+// dynamodb:LeadingKeys on a table with a composite key, AWS's own example
+// (GameScores: UserId the partition key, GameTitle the sort key): the
+// policy lets the gamer at items whose partition key is its user name,
+// whatever the sort key says. LeadingKeys holds the partition key's value
+// alone, known from the table's key schema: for a table created through
+// assumed and for one created directly at the backend (which assumed
+// learns by describing it).
+func TestKeysLeadingKeysCompositeKey(t *testing.T) {
+	env := start(t, keysWorld)
+	ctx := context.Background()
+	root := dynamodb.NewFromConfig(env.RootConfig(testenv.AccountA))
+	through, direct := uniqueName("GameScores-through"), uniqueName("GameScores-direct")
+	schema := map[string]any{
+		"AttributeDefinitions": []map[string]string{{"AttributeName": "UserId", "AttributeType": "S"}, {"AttributeName": "GameTitle", "AttributeType": "S"}},
+		"KeySchema":            []map[string]string{{"AttributeName": "GameTitle", "KeyType": "RANGE"}, {"AttributeName": "UserId", "KeyType": "HASH"}},
+		"BillingMode":          "PAY_PER_REQUEST",
+	}
+	_, err := root.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: aws.String(through),
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{
+			{AttributeName: aws.String("UserId"), AttributeType: ddbtypes.ScalarAttributeTypeS},
+			{AttributeName: aws.String("GameTitle"), AttributeType: ddbtypes.ScalarAttributeTypeS},
+		},
+		KeySchema: []ddbtypes.KeySchemaElement{
+			{AttributeName: aws.String("UserId"), KeyType: ddbtypes.KeyTypeHash},
+			{AttributeName: aws.String("GameTitle"), KeyType: ddbtypes.KeyTypeRange},
+		},
+		BillingMode: ddbtypes.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatalf("create %s: %v", through, err)
+	}
+	schema["TableName"] = direct
+	atBackend(t, testenv.AccountA, "dynamodb", "DynamoDB_20120810.CreateTable", schema)
+
+	s := func(v string) ddbtypes.AttributeValue { return &ddbtypes.AttributeValueMemberS{Value: v} }
+	key := func(user, game string) map[string]ddbtypes.AttributeValue {
+		return map[string]ddbtypes.AttributeValue{"UserId": s(user), "GameTitle": s(game)}
+	}
+	g := dynamodb.NewFromConfig(env.Config("AKIAGAMER00000000001", "gamerSecretGamerSecretGamerSecretGamer01", ""))
+	for _, table := range []string{through, direct} {
+		item := key("gamer", "Meteor Blasters")
+		item["TopScore"] = &ddbtypes.AttributeValueMemberN{Value: "5842"}
+		if _, err := g.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
+			t.Fatalf("%s: the gamer puts its own item: %v", table, err)
+		}
+		got, err := g.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key("gamer", "Meteor Blasters")})
+		if err != nil {
+			t.Fatalf("%s: the gamer reads its own item: %v", table, err)
+		}
+		if got.Item["TopScore"] == nil {
+			t.Fatalf("%s: the item read back: %v", table, got.Item)
+		}
+		_, err = g.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key("rival", "Meteor Blasters")})
+		denied(t, table+": another user's item", err, "AccessDeniedException", "dynamodb:LeadingKeys")
+		_, err = g.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: key("rival", "gamer")})
+		denied(t, table+": an item in another user's partition, whose sort key is the gamer's name", err, "AccessDeniedException", "dynamodb:LeadingKeys")
+
+		// Query: the partition key's value, through a #name, beside a
+		// condition on the sort key.
+		q, err := g.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 aws.String(table),
+			KeyConditionExpression:    aws.String("#u = :u AND begins_with(GameTitle, :g)"),
+			ExpressionAttributeNames:  map[string]string{"#u": "UserId"},
+			ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":u": s("gamer"), ":g": s("Meteor")},
+		})
+		if err != nil {
+			t.Fatalf("%s: the gamer queries its own partition: %v", table, err)
+		}
+		if len(q.Items) != 1 {
+			t.Fatalf("%s: the query found %d items", table, len(q.Items))
+		}
+		_, err = g.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 aws.String(table),
+			KeyConditionExpression:    aws.String(":g = GameTitle AND UserId = :u"),
+			ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":u": s("rival"), ":g": s("gamer")},
+		})
+		denied(t, table+": a query of another partition", err, "AccessDeniedException", "dynamodb:LeadingKeys")
+	}
 }

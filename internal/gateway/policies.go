@@ -97,9 +97,12 @@ func (g *Gateway) remember(ctx context.Context, svc *catalog.Service, op *catalo
 		}
 	}
 	switch svc.IAMPrefix + ":" + op.Name {
+	case "dynamodb:CreateTable":
+		g.schemas.forget(first)
 	case "s3:CreateBucket":
 		return g.recordOwner(ctx, first, auth.account)
 	case "s3:DeleteBucket", "ecr:DeleteRepository", "dynamodb:DeleteTable", "sqs:DeleteQueue", "sns:DeleteTopic":
+		g.schemas.forget(first)
 		return g.forget(ctx, first)
 	case "s3:PutBucketPolicy":
 		return g.recordPolicy(ctx, first, auth.account, string(body))
@@ -559,7 +562,7 @@ func (g *Gateway) call(ctx context.Context, r backendRequest) (int, []byte, erro
 		req.Header[k] = vs
 	}
 	sum := sha256.Sum256(r.body)
-	if err := f.sign(ctx, req, r.account, r.service, r.region, hex.EncodeToString(sum[:])); err != nil {
+	if err := f.sign(req, r.account, r.service, r.region, hex.EncodeToString(sum[:])); err != nil {
 		return 0, nil, err
 	}
 	resp, err := f.client.Do(req)
