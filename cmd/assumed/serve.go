@@ -58,7 +58,7 @@ works with no other step.`,
 	cmd.Flags().StringVar(&opt.publicURL, "public-url", "", "URL clients reach this server at; cluster OIDC issuer URLs are built from it (default http://LISTEN-ADDRESS)")
 	cmd.Flags().BoolVar(&opt.oidcAllowHTTP, "oidc-allow-http", false, "accept web-identity issuers over plain http and OIDC provider URLs with a port (local issuers in tests and labs)")
 	cmd.Flags().StringVar(&opt.metricsListen, "metrics-listen", "", "serve /_assumed/metrics on this address of its own (e.g. 127.0.0.1:9599) instead of the API listener")
-	cmd.Flags().StringVar(&opt.backend, "backend", "", "where the resources of every other AWS service live (S3, DynamoDB, ECR, …): \"moto\" starts moto_server from PATH (pip install 'moto[server]'), or the http(s)://HOST:PORT of a running moto, LocalStack or other AWS-compatible server; requests are authorized here, then forwarded to it. Without it, other services answer with an error saying how to add one")
+	cmd.Flags().StringVar(&opt.backend, "backend", "", "where the resources of every other AWS service live (S3, DynamoDB, ECR, …): \"moto\" starts moto_server from PATH (pip install 'moto[server]') on a private Unix socket, or the http(s)://HOST:PORT or unix:///PATH (a Unix socket) of a running moto, LocalStack or other AWS-compatible server; requests are authorized here, then forwarded to it. Without it, other services answer with an error saying how to add one")
 	cmd.Flags().StringVar(&opt.config, "config", "", "world file (YAML) declaring the accounts; default: one account 000000000000 named default")
 	return cmd
 }

@@ -62,8 +62,9 @@ type Options struct {
 	// server.DefaultLimits.
 	Limits server.Limits
 	// Backend holds the resources of every service assumed does not serve
-	// itself: "moto" starts moto_server as a child process, an http(s)
-	// URL names one already running (see backend.Start); "" means none.
+	// itself: "moto" starts moto_server as a child process (on a private
+	// Unix socket), an http(s) URL or unix:///PATH names one already
+	// running (see backend.Start); "" means none.
 	Backend string
 }
 
@@ -130,7 +131,7 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 				log.Error("stop the backend", "err", err)
 			}
 		}()
-		log.Info("resource backend", "kind", bk.Kind, "url", bk.URL.String(), "pid", bk.PID())
+		log.Info("resource backend", "kind", bk.Kind, "url", bk.Addr(), "pid", bk.PID())
 	}
 	srv := server.New(log, svc, stsSvc, eksSvc, eksAuthSvc)
 	// Every other service goes through the resource gateway; without a

@@ -61,13 +61,11 @@ type Forwarder struct {
 	VirtualHosts []string
 }
 
-// Timeouts of forwarded requests. A body may take as long as the client
-// takes to send it; the backend's answer must start within
-// backendHeaderTimeout of the body's end.
-const (
-	dialTimeout          = 10 * time.Second
-	backendHeaderTimeout = 2 * time.Minute
-)
+// backendHeaderTimeout bounds forwarded requests: a body may take as long
+// as the client takes to send it; the backend's answer must start within
+// backendHeaderTimeout of the body's end. Dialing is bounded by
+// backend.DialTimeout.
+const backendHeaderTimeout = 2 * time.Minute
 
 // maxHashedBody bounds an in-memory body whose SHA-256 is signed; larger
 // bodies, and bodies that stream, are signed as UNSIGNED-PAYLOAD.
@@ -76,15 +74,16 @@ const maxHashedBody = 8 << 20
 // emptyHash is the SHA-256 of no bytes.
 const emptyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
-// NewForwarder returns a forwarder to b.
+// NewForwarder returns a forwarder to b. It dials with b.DialContext: over
+// TCP, or to b's Unix socket.
 func NewForwarder(b *backend.Backend, log *slog.Logger) *Forwarder {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	tr := &http.Transport{
 		Proxy:                 nil, // the backend is reached directly
-		DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
-		TLSHandshakeTimeout:   dialTimeout,
+		DialContext:           b.DialContext,
+		TLSHandshakeTimeout:   backend.DialTimeout,
 		ResponseHeaderTimeout: backendHeaderTimeout,
 		IdleConnTimeout:       90 * time.Second,
 		MaxIdleConnsPerHost:   64,

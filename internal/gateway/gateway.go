@@ -398,5 +398,5 @@ func credsError(err error) *Error {
 
 // noBackend answers a request when assumed runs without a backend.
 func noBackend(service string) string {
-	return "assumed serves " + Served + " itself; the " + service + " API needs a backend that holds its resources: restart with `assumed serve --backend moto` (moto_server on PATH) or `--backend http://HOST:PORT` (LocalStack or another AWS-compatible server)"
+	return "assumed serves " + Served + " itself; the " + service + " API needs a backend that holds its resources: restart with `assumed serve --backend moto` (moto_server on PATH) or `--backend http://HOST:PORT` / `--backend unix:///PATH` (LocalStack or another AWS-compatible server)"
 }

@@ -26,6 +26,12 @@ import (
 // status and body.
 func jsonCall(t *testing.T, url, service, target, keyID, secret string, body []byte, extra map[string]string) (int, []byte) {
 	t.Helper()
+	return jsonCallWith(t, http.DefaultClient, url, service, target, keyID, secret, body, extra)
+}
+
+// jsonCallWith is jsonCall through client.
+func jsonCallWith(t *testing.T, client *http.Client, url, service, target, keyID, secret string, body []byte, extra map[string]string) (int, []byte) {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, url+"/", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +45,7 @@ func jsonCall(t *testing.T, url, service, target, keyID, secret string, body []b
 	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret}, req, hex.EncodeToString(sum[:]), service, "us-east-1", time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +62,7 @@ func atBackend(t *testing.T, account, service, target string, in any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	status, b := jsonCall(t, motoURL, service, target, "AKIAMOTOMOTOMOTOMOTO", "x", body, map[string]string{"x-moto-account-id": account})
+	status, b := jsonCallWith(t, motoClient, motoURL, service, target, "AKIAMOTOMOTOMOTOMOTO", "x", body, map[string]string{"x-moto-account-id": account})
 	if status != http.StatusOK {
 		t.Fatalf("%s at the backend: %d %s", target, status, b)
 	}

@@ -450,6 +450,7 @@ func TestLambdaFunctionPolicyAcrossAccounts(t *testing.T) {
 	// serves IAM itself, so the test puts the role there directly.
 	motoIAM := iam.NewFromConfig(env.Config("AKIAMOTO", "moto", ""), func(o *iam.Options) {
 		o.BaseEndpoint = aws.String(motoURL)
+		o.HTTPClient = motoClient // through moto's socket
 		o.APIOptions = append(o.APIOptions, motoAccount(testenv.AccountA))
 	})
 	_, err := motoIAM.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("lambda-exec"),

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
@@ -21,9 +23,16 @@ import (
 	"github.com/assumed-dev/assumed/internal/world"
 )
 
-// motoURL is the moto_server every test of the package forwards to; ""
-// when moto_server is not on PATH.
-var motoURL string
+// The moto_server every test of the package forwards to, which TestMain
+// starts on a private Unix socket: motoSpec names it to backend.Start
+// (unix:///PATH), motoURL is the base URL of requests to it
+// (http://localhost) and motoClient reaches it, through the socket. All
+// are zero when moto_server is not on PATH.
+var (
+	motoSpec   string
+	motoURL    string
+	motoClient *http.Client
+)
 
 func TestMain(m *testing.M) {
 	code := func() int {
@@ -39,7 +48,8 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer b.Close()
-		motoURL = b.URL.String()
+		motoSpec, motoURL = b.Addr(), b.URL.String()
+		motoClient = &http.Client{Transport: b.Transport(), Timeout: time.Minute}
 		return m.Run()
 	}()
 	os.Exit(code)
@@ -55,7 +65,7 @@ func start(t *testing.T, doc string) *testenv.Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return testenv.StartWith(t, testenv.Options{World: w, Backend: motoURL})
+	return testenv.StartWith(t, testenv.Options{World: w, Backend: motoSpec})
 }
 
 // assume returns a configuration with the credentials of roleARN, assumed

@@ -66,7 +66,7 @@ type Options struct {
 	// Limits bound requests before authentication (zero: the defaults).
 	Limits server.Limits
 	// Backend is the resource gateway's backend (serve --backend): "moto"
-	// or the URL of a running one; empty for none.
+	// or the URL (http(s)://, unix://) of a running one; empty for none.
 	Backend string
 }
 
