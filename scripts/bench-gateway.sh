@@ -16,28 +16,44 @@
 #      account with its x-moto-account-id header, and (b) through assumed,
 #      which verifies the signature, maps GetItem to dynamodb:GetItem on the
 #      table's ARN, evaluates the user's policies, re-signs and forwards;
-#   6. prints throughput and p50/p90/p99 of both, the p50 assumed adds (and
+#   6. with --stub, also starts scripts/stub-backend (a Go HTTP/1.1 server
+#      that keeps its connections alive and answers every GetItem with the
+#      same item, checking nothing) on a free loopback port and a second
+#      `assumed serve --backend http://127.0.0.1:STUB_PORT` (own data dir,
+#      same world file), and in each round, after the moto pair, runs the
+#      same load (c) directly against the stub (signed with the same key,
+#      which the stub does not check) and (d) through that second assumed:
+#      this shows the forwarding path's own cost, without moto's
+#      `Connection: close` and its low rate;
+#   7. prints throughput and p50/p90/p99 of both, the p50 assumed adds (and
 #      as a share of moto's), and each server's CPU time per request, read
 #      from /proc/PID/stat (utime + stime) before and after each load,
 #      warm-up included, next to the issue's targets (added p50 ≤ 10% of
-#      moto's; ≤ 100 µs of assumed's CPU per forwarded request).
+#      moto's; ≤ 100 µs of assumed's CPU per forwarded request); with
+#      --stub, a second table gives the same figures for the stub.
 # Its background processes are stopped on exit, whatever happens. Every
 # address it uses is on loopback.
 #
 # Usage: scripts/bench-gateway.sh [--requests N] [--concurrency N]
 #                                 [--duration D] [--warmup N] [--rounds N]
-#                                 [--out DIR] [--profile]
+#                                 [--out DIR] [--stub] [--profile]
 #   --requests N     measured requests per load (default 10000)
 #   --concurrency N  concurrent clients (default 16)
 #   --duration D     time limit of each measured phase (default 60s)
 #   --warmup N       unmeasured requests before each load (default 500)
-#   --rounds N       moto-then-assumed pairs to run (default 1); the
+#   --rounds N       moto-then-assumed pairs to run (default 1), each
+#                    followed by a stub-then-assumed pair with --stub; the
 #                    summary gives each round and the range
 #   --out DIR        keep the JSON results, world file and logs in DIR
+#   --stub           also run each round against the stub backend, directly
+#                    and through a second assumed (step 6), and report them
+#                    in a second table
 #   --profile        after the rounds, load assumed again for
 #                    PROFILE_SECONDS (default 20) while fetching a CPU
 #                    profile from its --pprof endpoint, and print its top
-#                    functions (OUT/assumed-cpu.pprof with --out)
+#                    functions (OUT/assumed-cpu.pprof with --out); with
+#                    --stub, then the same for the assumed in front of the
+#                    stub (OUT/assumed-stub-cpu.pprof)
 #
 # Exit status: 0 when every load succeeded (≤ 1% errors), 1 otherwise. The
 # targets are reported, not enforced.
@@ -54,6 +70,7 @@ warmup=500
 rounds=1
 out=""
 profile=false
+stub=false
 profile_seconds="${PROFILE_SECONDS:-20}"
 pprof_path=/_assumed/debug/pprof
 
@@ -66,6 +83,7 @@ while [[ $# -gt 0 ]]; do
 	--warmup) warmup="$2"; shift 2 ;;
 	--rounds) rounds="$2"; shift 2 ;;
 	--out) out="$2"; shift 2 ;;
+	--stub) stub=true; shift ;;
 	--profile) profile=true; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "bench-gateway: unknown argument $1" >&2; usage >&2; exit 2 ;;
@@ -87,6 +105,7 @@ source scripts/bench-lib.sh
 echo "== build"
 go build -o "$tmp/assumed" ./cmd/assumed
 go build -o "$tmp/assumed-load" ./cmd/assumed-load
+if $stub; then go build -o "$tmp/stub-backend" ./scripts/stub-backend; fi
 
 account=111111111111
 key_id=AKIABENCHREADER00001                     # AKIA + 16
@@ -130,6 +149,28 @@ wait_for assumed "$assumed_pid" "http://127.0.0.1:$assumed_port/_assumed/health"
 moto_version="$(python3 -c 'import moto; print(moto.__version__)' 2>/dev/null || echo '?')"
 echo "assumed on 127.0.0.1:$assumed_port (pid $assumed_pid), moto $moto_version on 127.0.0.1:$moto_port (pid $moto_pid)"
 
+if $stub; then
+	stub_port="$(free_port)"
+	"$tmp/stub-backend" --listen "127.0.0.1:$stub_port" --key-attribute "$key_attr" --key "$item_key" >"$tmp/stub.log" 2>&1 &
+	pids+=("$!")
+	stub_pid="$!"
+	# The stub answers 404 to GETs; it prints its address once it listens.
+	for _ in $(seq 300); do
+		kill -0 "$stub_pid" 2>/dev/null || { echo "$name: the stub exited; its log:" >&2; tail -n 20 "$tmp/stub.log" >&2; exit 1; }
+		[[ "$(head -n 1 "$tmp/stub.log")" == "127.0.0.1:$stub_port" ]] && break
+		sleep 0.1
+	done
+	[[ "$(head -n 1 "$tmp/stub.log")" == "127.0.0.1:$stub_port" ]] || { echo "$name: the stub did not listen within 30s" >&2; exit 1; }
+
+	assumed_stub_port="$(free_port)"
+	"$tmp/assumed" serve --pprof --listen "127.0.0.1:$assumed_stub_port" --data-dir "$tmp/data-stub" --config "$tmp/world.yaml" \
+		--backend "http://127.0.0.1:$stub_port" >"$tmp/assumed-stub.log" 2>&1 &
+	pids+=("$!")
+	assumed_stub_pid="$!"
+	wait_for assumed-stub "$assumed_stub_pid" "http://127.0.0.1:$assumed_stub_port/_assumed/health"
+	echo "assumed-stub (the second assumed) on 127.0.0.1:$assumed_stub_port (pid $assumed_stub_pid), stub backend on 127.0.0.1:$stub_port (pid $stub_pid)"
+fi
+
 echo "== create the table and its item through assumed"
 NO_PROXY='*' no_proxy='*' AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
 	python3 - "http://127.0.0.1:$assumed_port" "$key_id" "$secret" "$region" "$table" "$key_attr" "$item_key" <<'PY'
@@ -172,10 +213,11 @@ field() { [[ -s "$tmp/$1.json" ]] && jq -r "$2" "$tmp/$1.json" || echo "-"; }
 lat() { field "$1" "if .ok == 0 then \"-\" else .$2_ms * 1000 | round / 1000 end"; }
 
 status=0
-# load NAME PORT: run the GetItem load at 127.0.0.1:PORT into NAME.json,
-# with both servers' CPU time per request in NAME.cpu.
+# load NAME PORT ASSUMED_PID BACKEND_PID: run the GetItem load at
+# 127.0.0.1:PORT into NAME.json, with both servers' CPU time per request in
+# NAME.cpu.
 load() {
-	local name="$1" port="$2" rc=0 a0 a1 s0 s1 m0 m1 extra=()
+	local name="$1" port="$2" assumed_pid="$3" moto_pid="$4" rc=0 a0 a1 s0 s1 m0 m1 extra=()
 	[[ "$name" == moto-* ]] && extra=(--header "x-moto-account-id: $account")
 	echo
 	echo "== $name: $requests GetItem requests (max $duration), concurrency $concurrency, warm-up $warmup"
@@ -192,71 +234,97 @@ load() {
 }
 
 for round in $(seq "$rounds"); do
-	load "moto-$round" "$moto_port"
-	load "assumed-$round" "$assumed_port"
+	load "moto-$round" "$moto_port" "$assumed_pid" "$moto_pid"
+	load "assumed-$round" "$assumed_port" "$assumed_pid" "$moto_pid"
+	if $stub; then
+		load "stub-$round" "$stub_port" "$assumed_stub_pid" "$stub_pid"
+		load "assumed-stub-$round" "$assumed_stub_port" "$assumed_stub_pid" "$stub_pid"
+	fi
 done
 
-if $profile; then
+# run_profile NAME PID PORT JSON: load the assumed NAME at PORT (process
+# PID) for PROFILE_SECONDS, its results in JSON.json, while fetching a CPU
+# profile into NAME-cpu.pprof, then print its top functions.
+run_profile() {
+	local what="$1" assumed_pid="$2" assumed_port="$3" json="$4" a0 a1 profile_pid
+	local file="$what-cpu.pprof"
 	echo
-	echo "== profile: assumed under the same load for ${profile_seconds}s"
+	echo "== profile: $what under the same load for ${profile_seconds}s"
 	a0="$(cpu_ticks "$assumed_pid")"
-	curl --noproxy '*' -fsS -o "$tmp/assumed-cpu.pprof" \
+	curl --noproxy '*' -fsS -o "$tmp/$file" \
 		"http://127.0.0.1:$assumed_port$pprof_path/profile?seconds=$profile_seconds" &
 	profile_pid="$!"
 	"$tmp/assumed-load" --target dynamodb-getitem --endpoint "http://127.0.0.1:$assumed_port" \
 		--access-key "$key_id" --secret-key "$secret" --region "$region" \
 		--table "$table" --key-attribute "$key_attr" --key "$item_key" \
 		--concurrency "$concurrency" --requests 100000000 --duration "${profile_seconds}s" --warmup 0 \
-		--out-json "$tmp/profile.json" >/dev/null || true
+		--out-json "$tmp/$json.json" >/dev/null || true
 	wait "$profile_pid" || true
 	a1="$(cpu_ticks "$assumed_pid")"
-	echo "profiled load: $(field profile .requests) requests, $(field profile '.throughput_rps | round') req/s, assumed CPU $(per_request $((a1 - a0)) "$tmp/profile.json" 0) µs per request (/proc, profiling included)"
-	if [[ -s "$tmp/assumed-cpu.pprof" ]]; then
-		echo "== where assumed's time goes (CPU, top 25 by own time)"
-		go tool pprof -top -nodecount 25 "$tmp/assumed" "$tmp/assumed-cpu.pprof" 2>/dev/null || true
+	echo "profiled load: $(field "$json" .requests) requests, $(field "$json" '.throughput_rps | round') req/s, $what CPU $(per_request $((a1 - a0)) "$tmp/$json.json" 0) µs per request (/proc, profiling included)"
+	if [[ -s "$tmp/$file" ]]; then
+		echo "== where $what's time goes (CPU, top 25 by own time)"
+		go tool pprof -top -nodecount 25 "$tmp/assumed" "$tmp/$file" 2>/dev/null || true
 		echo "== the same, by cumulative time"
-		go tool pprof -top -cum -nodecount 40 "$tmp/assumed" "$tmp/assumed-cpu.pprof" 2>/dev/null || true
+		go tool pprof -top -cum -nodecount 40 "$tmp/assumed" "$tmp/$file" 2>/dev/null || true
+	fi
+}
+
+if $profile; then
+	run_profile assumed "$assumed_pid" "$assumed_port" profile
+	if $stub; then
+		run_profile assumed-stub "$assumed_stub_pid" "$assumed_stub_port" profile-stub
 	fi
 fi
 
-
 echo
 echo "== summary ($(nproc) CPUs, $(go env GOVERSION), moto $moto_version; client and servers share this machine)"
-printf '%-6s | %-34s | %-34s | %-20s | %s\n' "" "moto direct" "through assumed" "added p50" "CPU per request"
-printf '%-6s | %-34s | %-34s | %-20s | %s\n' round "req/s  p50 / p90 / p99 ms  errors" "req/s  p50 / p90 / p99 ms  errors" "ms (% of moto p50)" "µs: assumed (of it, kernel); moto direct / via"
-added_all=() pct_all=() cpu_all=()
-for round in $(seq "$rounds"); do
-	m="moto-$round" a="assumed-$round"
-	read -r _ _ m_cpu_direct _ <"$tmp/$m.cpu"
-	read -r _ a_cpu m_cpu_via a_sys <"$tmp/$a.cpu"
-	m_p50="$(lat "$m" p50)" a_p50="$(lat "$a" p50)"
-	added="-" pct="-" a_us="-"
-	if [[ "$m_p50" != - && "$a_p50" != - ]]; then
-		added="$(jq -nr --argjson a "$a_p50" --argjson m "$m_p50" '($a - $m) * 1000 | round / 1000')"
-		pct="$(jq -nr --argjson a "$a_p50" --argjson m "$m_p50" '($a - $m) / $m * 1000 | round / 10')"
-		added_all+=("$added") pct_all+=("$pct")
-	fi
-	if [[ "$a_cpu" != - ]]; then
-		a_us="$a_cpu ($a_sys sys)"
-		cpu_all+=("$a_cpu")
-	fi
-	printf '%-6s | %-34s | %-34s | %-20s | %s\n' "$round" \
-		"$(field "$m" '.throughput_rps | round')  $m_p50 / $(lat "$m" p90) / $(lat "$m" p99)  $(field "$m" .errors)" \
-		"$(field "$a" '.throughput_rps | round')  $a_p50 / $(lat "$a" p90) / $(lat "$a" p99)  $(field "$a" .errors)" \
-		"$added ($pct%)" "$a_us; $m_cpu_direct / $m_cpu_via"
-done
-
-for round in $(seq "$rounds"); do
-	for name in "moto-$round" "assumed-$round"; do
-		read -r rc _ <"$tmp/$name.cpu"
-		if [[ "$rc" != 0 ]]; then
-			echo
-			echo "$name FAILED (assumed-load exit $rc); errors by code:"
-			field "$name" '.errors_by_code | to_entries[] | "  \(.key): \(.value)"'
-			field "$name" '.first_errors[0] // empty | "  first: \(.)"'
+# table BACKEND DIRECT VIA: the table of the rounds' loads DIRECT-R (to
+# BACKEND directly) and VIA-R (through assumed), collecting the added p50s,
+# their shares and assumed's CPU per request in added_all, pct_all, cpu_all.
+table() {
+	local backend="$1" round m a m_cpu_direct m_cpu_via a_cpu a_sys m_p50 a_p50 added pct a_us
+	printf '%-6s | %-34s | %-34s | %-20s | %s\n' "" "$backend direct" "through assumed" "added p50" "CPU per request"
+	printf '%-6s | %-34s | %-34s | %-20s | %s\n' round "req/s  p50 / p90 / p99 ms  errors" "req/s  p50 / p90 / p99 ms  errors" "ms (% of $backend p50)" "µs: assumed (of it, kernel); $backend direct / via"
+	added_all=() pct_all=() cpu_all=()
+	for round in $(seq "$rounds"); do
+		m="$2-$round" a="$3-$round"
+		read -r _ _ m_cpu_direct _ <"$tmp/$m.cpu"
+		read -r _ a_cpu m_cpu_via a_sys <"$tmp/$a.cpu"
+		m_p50="$(lat "$m" p50)" a_p50="$(lat "$a" p50)"
+		added="-" pct="-" a_us="-"
+		if [[ "$m_p50" != - && "$a_p50" != - ]]; then
+			added="$(jq -nr --argjson a "$a_p50" --argjson m "$m_p50" '($a - $m) * 1000 | round / 1000')"
+			pct="$(jq -nr --argjson a "$a_p50" --argjson m "$m_p50" '($a - $m) / $m * 1000 | round / 10')"
+			added_all+=("$added") pct_all+=("$pct")
 		fi
+		if [[ "$a_cpu" != - ]]; then
+			a_us="$a_cpu ($a_sys sys)"
+			cpu_all+=("$a_cpu")
+		fi
+		printf '%-6s | %-34s | %-34s | %-20s | %s\n' "$round" \
+			"$(field "$m" '.throughput_rps | round')  $m_p50 / $(lat "$m" p90) / $(lat "$m" p99)  $(field "$m" .errors)" \
+			"$(field "$a" '.throughput_rps | round')  $a_p50 / $(lat "$a" p90) / $(lat "$a" p99)  $(field "$a" .errors)" \
+			"$added ($pct%)" "$a_us; $m_cpu_direct / $m_cpu_via"
 	done
-done
+}
+
+# failures NAME…: the errors of each round's load NAME-R that failed.
+failures() {
+	local round name rc
+	for round in $(seq "$rounds"); do
+		for name in "$@"; do
+			name="$name-$round"
+			read -r rc _ <"$tmp/$name.cpu"
+			if [[ "$rc" != 0 ]]; then
+				echo
+				echo "$name FAILED (assumed-load exit $rc); errors by code:"
+				field "$name" '.errors_by_code | to_entries[] | "  \(.key): \(.value)"'
+				field "$name" '.first_errors[0] // empty | "  first: \(.)"'
+			fi
+		done
+	done
+}
 
 # range VALUES…: "min–max" of numbers, or "-" when there are none.
 range() {
@@ -270,10 +338,24 @@ verdict() {
 	printf '%s\n' "$@" | jq -sr --argjson l "$limit" \
 		'if max <= $l then "met" elif min <= $l then "met in \(map(select(. <= $l)) | length) of \(length) rounds" else "NOT met" end'
 }
+
+table moto moto assumed
+failures moto assumed
 echo
 echo "added p50:               $(range "${added_all[@]}") ms, $(range "${pct_all[@]}")% of moto's p50"
 echo "target ≤ 10% of moto:    $(verdict 10 "${pct_all[@]}")"
 echo "assumed CPU/forwarded:   $(range "${cpu_all[@]}") µs"
 echo "target ≤ 100 µs:         $(verdict 100 "${cpu_all[@]}")"
+
+if $stub; then
+	echo
+	echo "-- the same load against the stub backend (keep-alive, answers at once), directly and through assumed-stub"
+	table stub stub assumed-stub
+	failures stub assumed-stub
+	echo
+	echo "added p50:               $(range "${added_all[@]}") ms, $(range "${pct_all[@]}")% of the stub's p50"
+	echo "assumed CPU/forwarded:   $(range "${cpu_all[@]}") µs"
+	echo "target ≤ 100 µs:         $(verdict 100 "${cpu_all[@]}")"
+fi
 [[ -n "$out" ]] && echo "results, world file and logs: $out"
 exit "$status"
