@@ -344,7 +344,9 @@ func copyRequestHeader(dst, src http.Header, req ForwardRequest) {
 		if backendControl(k) {
 			continue
 		}
-		dst[k] = append([]string(nil), vs...)
+		// The values are shared, not copied: dst's keys are only ever
+		// replaced or deleted (Set, Del), never appended to in place.
+		dst[k] = vs
 	}
 	dropHop(dst, src)
 	for _, k := range clientAuthHeaders {

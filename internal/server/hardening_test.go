@@ -344,3 +344,41 @@ func TestBodyBudgetBytes(t *testing.T) {
 		t.Fatalf("a small body within the remainder: %d %s", status, body)
 	}
 }
+
+// With --pprof, every named profile is served under /_assumed/debug/pprof/
+// (pprof.Index alone finds them only under /debug/pprof/), and the index
+// too; without it, none is.
+func TestPprofProfiles(t *testing.T) {
+	env := testenv.StartWith(t, testenv.Options{Pprof: true})
+	for _, name := range []string{"heap", "allocs", "goroutine"} {
+		resp, err := http.Get(env.URL + "/_assumed/debug/pprof/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		// A profile is gzipped protobuf: 1f 8b.
+		if resp.StatusCode != http.StatusOK || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+			t.Errorf("%s: %d, %q…", name, resp.StatusCode, b[:min(len(b), 40)])
+		}
+	}
+	resp, err := http.Get(env.URL + "/_assumed/debug/pprof/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), "Types of profiles available") {
+		t.Errorf("the index: %d %.80q", resp.StatusCode, b)
+	}
+
+	off := testenv.StartWith(t, testenv.Options{})
+	resp, err = http.Get(off.URL + "/_assumed/debug/pprof/heap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		t.Errorf("without --pprof, the heap profile is served")
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	pprofpkg "runtime/pprof"
+	"strings"
 	"sync"
 	"time"
 
@@ -328,7 +330,15 @@ func (s *Server) labels(service, op string) (string, string) {
 // EnablePprof serves Go's profiler under /_assumed/debug/pprof/ (off by
 // default: it is for benchmarking on a loopback listener).
 func (s *Server) EnablePprof() {
-	s.mux.HandleFunc("/_assumed/debug/pprof/", pprof.Index)
+	// pprof.Index finds a named profile (heap, allocs, goroutine, …) only
+	// under /debug/pprof/: serve those by name here.
+	s.mux.HandleFunc("/_assumed/debug/pprof/", func(w http.ResponseWriter, r *http.Request) {
+		if name := strings.TrimPrefix(r.URL.Path, "/_assumed/debug/pprof/"); name != "" && pprofpkg.Lookup(name) != nil {
+			pprof.Handler(name).ServeHTTP(w, r)
+			return
+		}
+		pprof.Index(w, r)
+	})
 	s.mux.HandleFunc("/_assumed/debug/pprof/cmdline", pprof.Cmdline)
 	s.mux.HandleFunc("/_assumed/debug/pprof/profile", pprof.Profile)
 	s.mux.HandleFunc("/_assumed/debug/pprof/symbol", pprof.Symbol)

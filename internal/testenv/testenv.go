@@ -68,6 +68,9 @@ type Options struct {
 	// Backend is the resource gateway's backend (serve --backend): "moto"
 	// or the URL (http(s)://, unix://) of a running one; empty for none.
 	Backend string
+	// Pprof serves Go's profiler under /_assumed/debug/pprof/ (serve
+	// --pprof).
+	Pprof bool
 }
 
 // StartWith runs a server with the given options until the test ends.
@@ -109,7 +112,7 @@ func (e *Env) start() {
 		metricsAddr := ""
 		go func() {
 			done <- app.Run(ctx, app.Options{Listen: listen, DataDir: e.DataDir, World: e.world, OIDCAllowHTTP: e.opts.OIDCAllowHTTP, PublicURL: e.opts.PublicURL,
-				MetricsListen: e.opts.MetricsListen, MetricsReady: func(a string) { metricsAddr = a }, Limits: e.opts.Limits, Backend: e.opts.Backend,
+				MetricsListen: e.opts.MetricsListen, MetricsReady: func(a string) { metricsAddr = a }, Limits: e.opts.Limits, Backend: e.opts.Backend, Pprof: e.opts.Pprof,
 				Ready: func(a string) { ready <- a }}, e.logs)
 		}()
 		select {
