@@ -93,7 +93,7 @@ func NewForwarder(b *backend.Backend, log *slog.Logger) *Forwarder {
 	return &Forwarder{
 		backend: b,
 		client: &http.Client{
-			Transport: tr,
+			Transport: &backendTransport{pooled: tr, dial: b.DialContext, headerTimeout: backendHeaderTimeout},
 			// Redirects (S3's 301 and 307) are the client's to follow.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
