@@ -39,7 +39,7 @@ func keyTarget(snap *directory.Snapshot, caller *directory.Caller, userName *str
 		}
 		userName = &caller.UserName
 	}
-	u, err := usrAuthorized(snap, caller, *userName, action, nil, false)
+	u, err := users.authorized(snap, caller, *userName, action, nil)
 	if err != nil {
 		return keyOwner{}, err
 	}

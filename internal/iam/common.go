@@ -53,7 +53,7 @@ func encodeDocument(doc string) string {
 
 // page is one page of a listing, with IAM's Marker/MaxItems/IsTruncated.
 type page[T any] struct {
-	Items     []T
+	Items     []T // never nil: an empty page lists nothing, as IAM does
 	Marker    *string
 	Truncated bool
 }
@@ -67,6 +67,9 @@ func paginate[T any](items []T, key func(T) string, marker *string, maxItems *in
 			return page[T]{}, invalidField(strconv.Itoa(int(*maxItems)), "maxItems", "Member must have value between 1 and 1000")
 		}
 		n = int(*maxItems)
+	}
+	if items == nil {
+		items = []T{}
 	}
 	slices.SortFunc(items, func(a, b T) int { return strings.Compare(key(a), key(b)) })
 	start := 0
@@ -140,23 +143,6 @@ func namedPrincipals(p *policy.Policy) []policy.PrincipalEntry {
 	return out
 }
 
-// withResourceTags adds aws:ResourceTag/… keys for the tags of the
-// resource acted on to a request context (nil: a new one).
-func withResourceTags(ctx *policy.Context, tags []directory.Tag) *policy.Context {
-	if len(tags) == 0 {
-		return ctx
-	}
-	if ctx == nil {
-		ctx = policy.NewContext()
-	} else {
-		ctx = ctx.Clone()
-	}
-	for _, t := range tags {
-		ctx.Set("aws:ResourceTag/"+t.Key, t.Value)
-	}
-	return ctx
-}
-
 // trustBindings binds the users and roles a trust policy names (in hosted
 // accounts) to their current unique IDs.
 func trustBindings(snap *directory.Snapshot, p *policy.Policy) map[string]string {
@@ -170,36 +156,4 @@ func trustBindings(snap *directory.Snapshot, p *policy.Policy) map[string]string
 		}
 	}
 	return out
-}
-
-// putInline adds or replaces an inline policy of a user, group or role,
-// enforcing the aggregate size limit of the entity kind.
-func putInline(p *directory.Principal, name, doc string, limit int, kind string) error {
-	compiled, err := policy.ParseWithOptions(doc, policy.Identity, policy.Options{MaxSize: -1})
-	if err != nil {
-		return policyError(err)
-	}
-	ip := directory.InlinePolicy{Name: name, Document: doc, Compiled: compiled}
-	if _, i := p.InlineByName(name); i >= 0 {
-		p.Inline[i] = ip
-	} else {
-		p.Inline = append(p.Inline, ip)
-	}
-	total := 0
-	for _, x := range p.Inline {
-		total += x.Compiled.Size
-	}
-	if total > limit {
-		return limitExceeded("Maximum policy size of %d bytes exceeded for %s %s", limit, kind, p.Name)
-	}
-	return nil
-}
-
-// inlineNames lists the names of inline policies, paginated.
-func inlineNames(p *directory.Principal, marker *string, maxItems *int32) (page[string], error) {
-	names := make([]string, 0, len(p.Inline))
-	for _, ip := range p.Inline {
-		names = append(names, ip.Name)
-	}
-	return paginate(names, func(n string) string { return n }, marker, maxItems)
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/assumed-dev/assumed/internal/creds"
 	"github.com/assumed-dev/assumed/internal/directory"
-	"github.com/assumed-dev/assumed/policy"
 )
 
 // Group limits, as in IAM.
@@ -22,43 +21,28 @@ const (
 // grpARN returns a group's ARN.
 func grpARN(account, path, name string) string { return entityARN(account, "group", path, name) }
 
-// grpGet finds a group of an account.
-func grpGet(acct *directory.AccountIAM, name string) (*directory.Group, error) {
-	g, ok := acct.Groups[directory.Key(name)]
-	if !ok {
-		return nil, noSuchEntity("The group with name %s cannot be found.", name)
-	}
-	return g, nil
-}
-
-// grpAuthorized finds the named group of the caller's account and
-// authorizes action on it; a missing group is reported only to a caller
-// allowed to act on the ARN it would have (path "/").
-func grpAuthorized(snap *directory.Snapshot, caller *directory.Caller, name, action string, reqCtx *policy.Context) (*directory.Group, error) {
-	if err := checkName(name, "groupName", grpMaxNameLen); err != nil {
-		return nil, err
-	}
-	g, err := grpGet(snap.AccountIAM(caller.AccountID), name)
-	if err != nil {
-		if aerr := authorize(snap, caller, action, grpARN(caller.AccountID, "/", name), reqCtx); aerr != nil {
-			return nil, aerr
+// groups describes IAM groups to the entity layer. Groups have no tags
+// and no permissions boundary.
+var groups = &entity[directory.Group]{
+	kind: "group", record: kindGroup,
+	check:         checkNameField("groupName", grpMaxNameLen),
+	notFound:      func(name string) error { return noSuchEntity("The group with name %s cannot be found.", name) },
+	alreadyExists: func(name string) error { return entityAlreadyExists("Group with name %s already exists.", name) },
+	all:           func(a *directory.AccountIAM) map[string]*directory.Group { return a.Groups },
+	fields:        func(g *directory.Group) entityFields { return principalFields(&g.Principal) },
+	clone: func(cur *directory.Group) *directory.Group {
+		g := *cur
+		clonePrincipal(&g.Principal)
+		g.Members = append([]string(nil), cur.Members...)
+		return &g
+	},
+	conflicts: func(_ *directory.Snapshot, _ string, g *directory.Group) error {
+		if len(g.Members) > 0 {
+			return deleteConflict(conflictGroupMembers)
 		}
-		return nil, err
-	}
-	if err := authorize(snap, caller, action, g.ARN, reqCtx); err != nil {
-		return nil, err
-	}
-	return g, nil
-}
-
-// grpCopy returns a copy of g that can be modified.
-func grpCopy(cur *directory.Group) *directory.Group {
-	g := *cur
-	g.Inline = append([]directory.InlinePolicy(nil), cur.Inline...)
-	g.Attached = append([]string(nil), cur.Attached...)
-	g.Tags = append([]directory.Tag(nil), cur.Tags...)
-	g.Members = append([]string(nil), cur.Members...)
-	return &g
+		return policiesConflict(&g.Principal)
+	},
+	inlineLimit: grpMaxInlineTotalChars, attachQuota: "PoliciesPerGroup",
 }
 
 // grpSDK converts a group for a response.
@@ -66,59 +50,34 @@ func grpSDK(g *directory.Group) types.Group {
 	return types.Group{Path: ptr(g.Path), GroupName: ptr(g.Name), GroupId: ptr(g.ID), Arn: ptr(g.ARN), CreateDate: ptr(g.CreateDate)}
 }
 
-// modifyGroup runs fn on a copy of the named group after authorizing
-// action, and stores the result.
-func (s *Service) modifyGroup(ctx context.Context, caller *directory.Caller, name, action string, reqCtx *policy.Context, fn func(t *txn, g *directory.Group) error) error {
-	return s.update(ctx, func(t *txn) error {
-		cur, err := grpAuthorized(t.Snap, caller, name, action, reqCtx)
-		if err != nil {
-			return err
-		}
-		g := grpCopy(cur)
-		if err := fn(t, g); err != nil {
-			return err
-		}
-		t.IAM(caller.AccountID).Groups[directory.Key(g.Name)] = g
-		return t.Put(kindGroup, caller.AccountID, directory.Key(g.Name), g)
-	})
-}
-
 // CreateGroup creates an IAM group.
 func (s *Service) CreateGroup(ctx context.Context, caller *directory.Caller, in *sdk.CreateGroupInput) (*sdk.CreateGroupOutput, error) {
 	name := deref(in.GroupName)
-	if err := checkName(name, "groupName", grpMaxNameLen); err != nil {
-		return nil, err
-	}
-	path, err := checkPath(in.Path, "path")
+	path, err := groups.checkCreate(name, in.Path)
 	if err != nil {
 		return nil, err
 	}
-	var out *sdk.CreateGroupOutput
-	err = s.update(ctx, func(t *txn) error {
-		arn := grpARN(caller.AccountID, path, name)
-		if err := authorize(t.Snap, caller, "iam:CreateGroup", arn, nil); err != nil {
-			return err
-		}
-		acct := t.IAM(caller.AccountID)
-		if _, exists := acct.Groups[directory.Key(name)]; exists {
-			return entityAlreadyExists("Group with name %s already exists.", name)
+	arn := grpARN(caller.AccountID, path, name)
+	g, err := groups.create(ctx, s, caller, arn, "iam:CreateGroup", nil, func(t *txn) (*directory.Group, error) {
+		if err := groups.checkNew(t.Snap, caller.AccountID, name); err != nil {
+			return nil, err
 		}
 		id, err := creds.NewUniqueID(creds.PrefixGroup)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		g := &directory.Group{Principal: directory.Principal{Name: name, Path: path, ID: id, ARN: arn, CreateDate: s.usrNow(caller)}}
-		acct.Groups[directory.Key(name)] = g
-		out = &sdk.CreateGroupOutput{Group: ptr(grpSDK(g))}
-		return t.Put(kindGroup, caller.AccountID, directory.Key(name), g)
+		return &directory.Group{Principal: directory.Principal{Name: name, Path: path, ID: id, ARN: arn, CreateDate: s.usrNow(caller)}}, nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return &sdk.CreateGroupOutput{Group: ptr(grpSDK(g))}, nil
 }
 
 // GetGroup returns a group and its members.
 func (s *Service) GetGroup(_ context.Context, caller *directory.Caller, in *sdk.GetGroupInput) (*sdk.GetGroupOutput, error) {
 	snap := s.dir.Snapshot()
-	g, err := grpAuthorized(snap, caller, deref(in.GroupName), "iam:GetGroup", nil)
+	g, err := groups.authorized(snap, caller, deref(in.GroupName), "iam:GetGroup", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -146,20 +105,20 @@ func (s *Service) ListGroups(_ context.Context, caller *directory.Caller, in *sd
 	if err := authorize(snap, caller, "iam:ListGroups", "arn:aws:iam::"+caller.AccountID+":group/", nil); err != nil {
 		return nil, err
 	}
-	var groups []*directory.Group
+	var list []*directory.Group
 	for _, g := range snap.AccountIAM(caller.AccountID).Groups {
 		if hasPathPrefix(g.Path, in.PathPrefix) {
-			groups = append(groups, g)
+			list = append(list, g)
 		}
 	}
-	return grpList(groups, in.Marker, in.MaxItems, func(gs []types.Group, truncated bool, marker *string) *sdk.ListGroupsOutput {
+	return grpList(list, in.Marker, in.MaxItems, func(gs []types.Group, truncated bool, marker *string) *sdk.ListGroupsOutput {
 		return &sdk.ListGroupsOutput{Groups: gs, IsTruncated: truncated, Marker: marker}
 	})
 }
 
 // grpList paginates groups by name into an output.
-func grpList[O any](groups []*directory.Group, marker *string, maxItems *int32, out func([]types.Group, bool, *string) *O) (*O, error) {
-	p, err := paginate(groups, func(g *directory.Group) string { return directory.Key(g.Name) }, marker, maxItems)
+func grpList[O any](found []*directory.Group, marker *string, maxItems *int32, out func([]types.Group, bool, *string) *O) (*O, error) {
+	p, err := paginate(found, func(g *directory.Group) string { return directory.Key(g.Name) }, marker, maxItems)
 	if err != nil {
 		return nil, err
 	}
@@ -184,65 +143,13 @@ func (s *Service) UpdateGroup(ctx context.Context, caller *directory.Caller, in 
 			return nil, err
 		}
 	}
-	err := s.update(ctx, func(t *txn) error {
-		cur, err := grpAuthorized(t.Snap, caller, deref(in.GroupName), "iam:UpdateGroup", nil)
-		if err != nil {
-			return err
-		}
-		g := grpCopy(cur)
-		if in.NewGroupName != nil {
-			g.Name = *in.NewGroupName
-		}
-		if in.NewPath != nil && *in.NewPath != "" {
-			g.Path = *in.NewPath
-		}
-		g.ARN = grpARN(caller.AccountID, g.Path, g.Name)
-		if g.ARN != cur.ARN {
-			if err := authorize(t.Snap, caller, "iam:UpdateGroup", g.ARN, nil); err != nil {
-				return err
-			}
-		}
-		acct := t.IAM(caller.AccountID)
-		oldKey, newKey := directory.Key(cur.Name), directory.Key(g.Name)
-		if oldKey != newKey {
-			if _, exists := acct.Groups[newKey]; exists {
-				return entityAlreadyExists("Group with name %s already exists.", g.Name)
-			}
-			delete(acct.Groups, oldKey)
-			t.Del(kindGroup, caller.AccountID, oldKey)
-		}
-		acct.Groups[newKey] = g
-		return t.Put(kindGroup, caller.AccountID, newKey, g)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.UpdateGroupOutput{}, nil
+	err := groups.update(ctx, s, caller, deref(in.GroupName), "iam:UpdateGroup", in.NewGroupName, in.NewPath, nil)
+	return output(&sdk.UpdateGroupOutput{}, err)
 }
 
 // DeleteGroup deletes a group that has no members and no policies.
 func (s *Service) DeleteGroup(ctx context.Context, caller *directory.Caller, in *sdk.DeleteGroupInput) (*sdk.DeleteGroupOutput, error) {
-	err := s.update(ctx, func(t *txn) error {
-		g, err := grpAuthorized(t.Snap, caller, deref(in.GroupName), "iam:DeleteGroup", nil)
-		if err != nil {
-			return err
-		}
-		switch {
-		case len(g.Members) > 0:
-			return deleteConflict("Cannot delete entity, must remove users from group first.")
-		case len(g.Inline) > 0:
-			return deleteConflict("Cannot delete entity, must delete policies first.")
-		case len(g.Attached) > 0:
-			return deleteConflict("Cannot delete entity, must detach all policies first.")
-		}
-		delete(t.IAM(caller.AccountID).Groups, directory.Key(g.Name))
-		t.Del(kindGroup, caller.AccountID, directory.Key(g.Name))
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.DeleteGroupOutput{}, nil
+	return output(&sdk.DeleteGroupOutput{}, groups.delete(ctx, s, caller, deref(in.GroupName), "iam:DeleteGroup"))
 }
 
 // AddUserToGroup adds a user to a group (adding a member again is a
@@ -252,9 +159,9 @@ func (s *Service) AddUserToGroup(ctx context.Context, caller *directory.Caller, 
 	if err := checkName(userName, "userName", usrMaxNameLen); err != nil {
 		return nil, err
 	}
-	err := s.modifyGroup(ctx, caller, deref(in.GroupName), "iam:AddUserToGroup", nil, func(t *txn, g *directory.Group) error {
+	_, err := groups.modify(ctx, s, caller, deref(in.GroupName), "iam:AddUserToGroup", nil, func(t *txn, g *directory.Group) error {
 		acct := t.Snap.AccountIAM(caller.AccountID)
-		u, err := usrGet(acct, userName)
+		u, err := users.find(acct, userName)
 		if err != nil {
 			return err
 		}
@@ -267,10 +174,7 @@ func (s *Service) AddUserToGroup(ctx context.Context, caller *directory.Caller, 
 		g.Members = append(g.Members, u.Name)
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.AddUserToGroupOutput{}, nil
+	return output(&sdk.AddUserToGroupOutput{}, err)
 }
 
 // RemoveUserFromGroup removes a user from a group.
@@ -279,8 +183,8 @@ func (s *Service) RemoveUserFromGroup(ctx context.Context, caller *directory.Cal
 	if err := checkName(userName, "userName", usrMaxNameLen); err != nil {
 		return nil, err
 	}
-	err := s.modifyGroup(ctx, caller, deref(in.GroupName), "iam:RemoveUserFromGroup", nil, func(t *txn, g *directory.Group) error {
-		u, err := usrGet(t.Snap.AccountIAM(caller.AccountID), userName)
+	_, err := groups.modify(ctx, s, caller, deref(in.GroupName), "iam:RemoveUserFromGroup", nil, func(t *txn, g *directory.Group) error {
+		u, err := users.find(t.Snap.AccountIAM(caller.AccountID), userName)
 		if err != nil {
 			return err
 		}
@@ -291,120 +195,62 @@ func (s *Service) RemoveUserFromGroup(ctx context.Context, caller *directory.Cal
 		g.Members = slices.Delete(g.Members, i, i+1)
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.RemoveUserFromGroupOutput{}, nil
+	return output(&sdk.RemoveUserFromGroupOutput{}, err)
 }
 
 // ListGroupsForUser lists the groups a user is a member of.
 func (s *Service) ListGroupsForUser(_ context.Context, caller *directory.Caller, in *sdk.ListGroupsForUserInput) (*sdk.ListGroupsForUserOutput, error) {
 	snap := s.dir.Snapshot()
-	u, err := usrAuthorized(snap, caller, deref(in.UserName), "iam:ListGroupsForUser", nil, false)
+	u, err := users.authorized(snap, caller, deref(in.UserName), "iam:ListGroupsForUser", nil)
 	if err != nil {
 		return nil, err
 	}
-	groups := snap.AccountIAM(caller.AccountID).GroupsOf(u.Name)
-	return grpList(groups, in.Marker, in.MaxItems, func(gs []types.Group, truncated bool, marker *string) *sdk.ListGroupsForUserOutput {
+	return grpList(snap.AccountIAM(caller.AccountID).GroupsOf(u.Name), in.Marker, in.MaxItems, func(gs []types.Group, truncated bool, marker *string) *sdk.ListGroupsForUserOutput {
 		return &sdk.ListGroupsForUserOutput{Groups: gs, IsTruncated: truncated, Marker: marker}
 	})
 }
 
 // PutGroupPolicy adds or replaces an inline policy of a group.
 func (s *Service) PutGroupPolicy(ctx context.Context, caller *directory.Caller, in *sdk.PutGroupPolicyInput) (*sdk.PutGroupPolicyOutput, error) {
-	name := deref(in.PolicyName)
-	if err := checkName(name, "policyName", maxPolicyNameLen); err != nil {
-		return nil, err
-	}
-	err := s.modifyGroup(ctx, caller, deref(in.GroupName), "iam:PutGroupPolicy", nil, func(_ *txn, g *directory.Group) error {
-		return putInline(&g.Principal, name, deref(in.PolicyDocument), grpMaxInlineTotalChars, "group")
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.PutGroupPolicyOutput{}, nil
+	err := groups.putPolicy(ctx, s, caller, deref(in.GroupName), "iam:PutGroupPolicy", deref(in.PolicyName), deref(in.PolicyDocument))
+	return output(&sdk.PutGroupPolicyOutput{}, err)
 }
 
 // GetGroupPolicy returns an inline policy of a group.
 func (s *Service) GetGroupPolicy(_ context.Context, caller *directory.Caller, in *sdk.GetGroupPolicyInput) (*sdk.GetGroupPolicyOutput, error) {
-	snap := s.dir.Snapshot()
-	g, err := grpAuthorized(snap, caller, deref(in.GroupName), "iam:GetGroupPolicy", nil)
+	g, ip, err := groups.getPolicy(s.dir.Snapshot(), caller, deref(in.GroupName), "iam:GetGroupPolicy", deref(in.PolicyName))
 	if err != nil {
 		return nil, err
-	}
-	ip, _ := g.InlineByName(deref(in.PolicyName))
-	if ip == nil {
-		return nil, noSuchEntity("The group policy with name %s cannot be found.", deref(in.PolicyName))
 	}
 	return &sdk.GetGroupPolicyOutput{GroupName: ptr(g.Name), PolicyName: ptr(ip.Name), PolicyDocument: ptr(encodeDocument(ip.Document))}, nil
 }
 
 // ListGroupPolicies lists the names of a group's inline policies.
 func (s *Service) ListGroupPolicies(_ context.Context, caller *directory.Caller, in *sdk.ListGroupPoliciesInput) (*sdk.ListGroupPoliciesOutput, error) {
-	snap := s.dir.Snapshot()
-	g, err := grpAuthorized(snap, caller, deref(in.GroupName), "iam:ListGroupPolicies", nil)
-	if err != nil {
-		return nil, err
-	}
-	p, err := inlineNames(&g.Principal, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.ListGroupPoliciesOutput{PolicyNames: append([]string{}, p.Items...), IsTruncated: p.Truncated, Marker: p.Marker}, nil
+	p, err := groups.listPolicies(s.dir.Snapshot(), caller, deref(in.GroupName), "iam:ListGroupPolicies", in.Marker, in.MaxItems)
+	return output(&sdk.ListGroupPoliciesOutput{PolicyNames: p.Items, IsTruncated: p.Truncated, Marker: p.Marker}, err)
 }
 
 // DeleteGroupPolicy deletes an inline policy of a group.
 func (s *Service) DeleteGroupPolicy(ctx context.Context, caller *directory.Caller, in *sdk.DeleteGroupPolicyInput) (*sdk.DeleteGroupPolicyOutput, error) {
-	err := s.modifyGroup(ctx, caller, deref(in.GroupName), "iam:DeleteGroupPolicy", nil, func(_ *txn, g *directory.Group) error {
-		_, i := g.InlineByName(deref(in.PolicyName))
-		if i < 0 {
-			return noSuchEntity("The group policy with name %s cannot be found.", deref(in.PolicyName))
-		}
-		g.Inline = append(g.Inline[:i:i], g.Inline[i+1:]...)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.DeleteGroupPolicyOutput{}, nil
+	err := groups.deletePolicy(ctx, s, caller, deref(in.GroupName), "iam:DeleteGroupPolicy", deref(in.PolicyName))
+	return output(&sdk.DeleteGroupPolicyOutput{}, err)
 }
 
 // AttachGroupPolicy attaches a managed policy to a group.
 func (s *Service) AttachGroupPolicy(ctx context.Context, caller *directory.Caller, in *sdk.AttachGroupPolicyInput) (*sdk.AttachGroupPolicyOutput, error) {
-	err := s.modifyGroup(ctx, caller, deref(in.GroupName), "iam:AttachGroupPolicy", usrPolicyARNContext(deref(in.PolicyArn)), func(t *txn, g *directory.Group) error {
-		var err error
-		g.Attached, err = attachTo(t.Snap, caller.AccountID, g.Attached, deref(in.PolicyArn), "PoliciesPerGroup")
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.AttachGroupPolicyOutput{}, nil
+	err := groups.attachPolicy(ctx, s, caller, deref(in.GroupName), "iam:AttachGroupPolicy", deref(in.PolicyArn))
+	return output(&sdk.AttachGroupPolicyOutput{}, err)
 }
 
 // DetachGroupPolicy detaches a managed policy from a group.
 func (s *Service) DetachGroupPolicy(ctx context.Context, caller *directory.Caller, in *sdk.DetachGroupPolicyInput) (*sdk.DetachGroupPolicyOutput, error) {
-	err := s.modifyGroup(ctx, caller, deref(in.GroupName), "iam:DetachGroupPolicy", usrPolicyARNContext(deref(in.PolicyArn)), func(_ *txn, g *directory.Group) error {
-		var err error
-		g.Attached, err = detachFrom(g.Attached, deref(in.PolicyArn))
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.DetachGroupPolicyOutput{}, nil
+	err := groups.detachPolicy(ctx, s, caller, deref(in.GroupName), "iam:DetachGroupPolicy", deref(in.PolicyArn))
+	return output(&sdk.DetachGroupPolicyOutput{}, err)
 }
 
 // ListAttachedGroupPolicies lists the managed policies attached to a group.
 func (s *Service) ListAttachedGroupPolicies(_ context.Context, caller *directory.Caller, in *sdk.ListAttachedGroupPoliciesInput) (*sdk.ListAttachedGroupPoliciesOutput, error) {
-	snap := s.dir.Snapshot()
-	g, err := grpAuthorized(snap, caller, deref(in.GroupName), "iam:ListAttachedGroupPolicies", nil)
-	if err != nil {
-		return nil, err
-	}
-	p, err := attachedPolicies(snap, g.Attached, in.PathPrefix, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.ListAttachedGroupPoliciesOutput{AttachedPolicies: append([]types.AttachedPolicy{}, p.Items...), IsTruncated: p.Truncated, Marker: p.Marker}, nil
+	p, err := groups.listAttachedPolicies(s.dir.Snapshot(), caller, deref(in.GroupName), "iam:ListAttachedGroupPolicies", in.PathPrefix, in.Marker, in.MaxItems)
+	return output(&sdk.ListAttachedGroupPoliciesOutput{AttachedPolicies: p.Items, IsTruncated: p.Truncated, Marker: p.Marker}, err)
 }

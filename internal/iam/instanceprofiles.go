@@ -25,29 +25,29 @@ func ipARN(account, path, name string) string {
 	return entityARN(account, "instance-profile", path, name)
 }
 
-// ipNotFound is IAM's answer for an instance profile that does not exist.
-func ipNotFound(name string) error {
-	return noSuchEntity("Instance Profile %s cannot be found.", name)
-}
-
-// ipLookup validates an instance profile name, finds it in the caller's
-// account and authorizes action on it. A caller who may not act on the
-// name learns nothing about whether it exists: AccessDenied comes first.
-func ipLookup(snap *directory.Snapshot, caller *directory.Caller, name, action string, reqCtx *policy.Context) (*directory.InstanceProfile, error) {
-	if err := checkName(name, "instanceProfileName", ipMaxNameLen); err != nil {
-		return nil, err
-	}
-	ip, ok := snap.AccountIAM(caller.AccountID).InstanceProfiles[directory.Key(name)]
-	if !ok {
-		if err := authorize(snap, caller, action, ipARN(caller.AccountID, "/", name), reqCtx); err != nil {
-			return nil, err
+// instanceProfiles describes instance profiles to the entity layer.
+var instanceProfiles = &entity[directory.InstanceProfile]{
+	kind: "instance-profile", record: kindInstanceProfile,
+	check:         checkNameField("instanceProfileName", ipMaxNameLen),
+	notFound:      func(name string) error { return noSuchEntity("Instance Profile %s cannot be found.", name) },
+	alreadyExists: func(name string) error { return entityAlreadyExists("Instance Profile %s already exists.", name) },
+	all:           func(a *directory.AccountIAM) map[string]*directory.InstanceProfile { return a.InstanceProfiles },
+	fields: func(ip *directory.InstanceProfile) entityFields {
+		return entityFields{ID: ip.Name, ARN: ip.ARN, Tags: &ip.Tags}
+	},
+	clone: func(cur *directory.InstanceProfile) *directory.InstanceProfile {
+		ip := *cur
+		ip.Roles = slices.Clone(cur.Roles)
+		ip.Tags = slices.Clone(cur.Tags)
+		return &ip
+	},
+	conflicts: func(_ *directory.Snapshot, _ string, ip *directory.InstanceProfile) error {
+		if len(ip.Roles) > 0 {
+			return deleteConflict(conflictInstanceProfile)
 		}
-		return nil, ipNotFound(name)
-	}
-	if err := authorize(snap, caller, action, ip.ARN, reqCtx); err != nil {
-		return nil, err
-	}
-	return ip, nil
+		return nil
+	},
+	tagLimit: ipTagLimitMessage,
 }
 
 // ipRole is a role as instance profiles show it: GetRole's shape without
@@ -76,32 +76,10 @@ func sdkInstanceProfile(acct *directory.AccountIAM, ip *directory.InstanceProfil
 	return out
 }
 
-// modifyInstanceProfile runs fn on a copy of the named instance profile
-// after authorizing action, and stores the result.
-func (s *Service) modifyInstanceProfile(ctx context.Context, caller *directory.Caller, name, action string, reqCtx *policy.Context, fn func(t *txn, ip *directory.InstanceProfile) error) error {
-	return s.update(ctx, func(t *txn) error {
-		cur, err := ipLookup(t.Snap, caller, name, action, reqCtx)
-		if err != nil {
-			return err
-		}
-		ip := *cur
-		ip.Roles = slices.Clone(cur.Roles)
-		ip.Tags = slices.Clone(cur.Tags)
-		if err := fn(t, &ip); err != nil {
-			return err
-		}
-		t.IAM(caller.AccountID).InstanceProfiles[directory.Key(ip.Name)] = &ip
-		return t.Put(kindInstanceProfile, caller.AccountID, directory.Key(ip.Name), &ip)
-	})
-}
-
 // CreateInstanceProfile creates an empty instance profile.
 func (s *Service) CreateInstanceProfile(ctx context.Context, caller *directory.Caller, in *sdk.CreateInstanceProfileInput) (*sdk.CreateInstanceProfileOutput, error) {
 	name := deref(in.InstanceProfileName)
-	if err := checkName(name, "instanceProfileName", ipMaxNameLen); err != nil {
-		return nil, err
-	}
-	path, err := checkPath(in.Path, "path")
+	path, err := instanceProfiles.checkCreate(name, in.Path)
 	if err != nil {
 		return nil, err
 	}
@@ -109,37 +87,34 @@ func (s *Service) CreateInstanceProfile(ctx context.Context, caller *directory.C
 	if err != nil {
 		return nil, err
 	}
-	var out *sdk.CreateInstanceProfileOutput
-	err = s.update(ctx, func(t *txn) error {
-		arn := ipARN(caller.AccountID, path, name)
-		if err := authorize(t.Snap, caller, "iam:CreateInstanceProfile", arn, tagContext(tags)); err != nil {
-			return err
+	arn := ipARN(caller.AccountID, path, name)
+	var acct *directory.AccountIAM
+	ip, err := instanceProfiles.create(ctx, s, caller, arn, "iam:CreateInstanceProfile", tagContext(tags), func(t *txn) (*directory.InstanceProfile, error) {
+		if err := instanceProfiles.checkNew(t.Snap, caller.AccountID, name); err != nil {
+			return nil, err
 		}
-		acct := t.IAM(caller.AccountID)
-		if _, exists := acct.InstanceProfiles[directory.Key(name)]; exists {
-			return entityAlreadyExists("Instance Profile %s already exists.", name)
-		}
+		acct = t.Snap.AccountIAM(caller.AccountID)
 		if len(acct.InstanceProfiles) >= ipMaxPerAccount {
-			return limitExceeded("Cannot exceed quota for InstanceProfilesPerAccount: %d", ipMaxPerAccount)
+			return nil, limitExceeded("Cannot exceed quota for InstanceProfilesPerAccount: %d", ipMaxPerAccount)
 		}
 		id, err := creds.NewUniqueID(creds.PrefixInstanceProfile)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		ip := &directory.InstanceProfile{
+		return &directory.InstanceProfile{
 			Name: name, Path: path, ID: id, ARN: arn, CreateDate: caller.RequestTime.UTC().Truncate(1e9), Tags: tags,
-		}
-		acct.InstanceProfiles[directory.Key(name)] = ip
-		out = &sdk.CreateInstanceProfileOutput{InstanceProfile: ptr(sdkInstanceProfile(acct, ip))}
-		return t.Put(kindInstanceProfile, caller.AccountID, directory.Key(name), ip)
+		}, nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return &sdk.CreateInstanceProfileOutput{InstanceProfile: ptr(sdkInstanceProfile(acct, ip))}, nil
 }
 
 // GetInstanceProfile returns an instance profile with its role.
 func (s *Service) GetInstanceProfile(_ context.Context, caller *directory.Caller, in *sdk.GetInstanceProfileInput) (*sdk.GetInstanceProfileOutput, error) {
 	snap := s.dir.Snapshot()
-	ip, err := ipLookup(snap, caller, deref(in.InstanceProfileName), "iam:GetInstanceProfile", nil)
+	ip, err := instanceProfiles.authorized(snap, caller, deref(in.InstanceProfileName), "iam:GetInstanceProfile", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -173,22 +148,8 @@ func (s *Service) ListInstanceProfiles(_ context.Context, caller *directory.Call
 
 // DeleteInstanceProfile deletes an instance profile that holds no role.
 func (s *Service) DeleteInstanceProfile(ctx context.Context, caller *directory.Caller, in *sdk.DeleteInstanceProfileInput) (*sdk.DeleteInstanceProfileOutput, error) {
-	err := s.update(ctx, func(t *txn) error {
-		ip, err := ipLookup(t.Snap, caller, deref(in.InstanceProfileName), "iam:DeleteInstanceProfile", nil)
-		if err != nil {
-			return err
-		}
-		if len(ip.Roles) > 0 {
-			return deleteConflict("Cannot delete entity, must remove roles from instance profile first.")
-		}
-		delete(t.IAM(caller.AccountID).InstanceProfiles, directory.Key(ip.Name))
-		t.Del(kindInstanceProfile, caller.AccountID, directory.Key(ip.Name))
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.DeleteInstanceProfileOutput{}, nil
+	err := instanceProfiles.delete(ctx, s, caller, deref(in.InstanceProfileName), "iam:DeleteInstanceProfile")
+	return output(&sdk.DeleteInstanceProfileOutput{}, err)
 }
 
 // AddRoleToInstanceProfile puts a role into an instance profile, which
@@ -199,8 +160,8 @@ func (s *Service) AddRoleToInstanceProfile(ctx context.Context, caller *director
 	if err := checkName(roleName, "roleName", maxRoleNameLen); err != nil {
 		return nil, err
 	}
-	err := s.modifyInstanceProfile(ctx, caller, deref(in.InstanceProfileName), "iam:AddRoleToInstanceProfile", nil, func(t *txn, ip *directory.InstanceProfile) error {
-		r, err := getRole(t.Snap.AccountIAM(caller.AccountID), roleName)
+	_, err := instanceProfiles.modify(ctx, s, caller, deref(in.InstanceProfileName), "iam:AddRoleToInstanceProfile", nil, func(t *txn, ip *directory.InstanceProfile) error {
+		r, err := roles.find(t.Snap.AccountIAM(caller.AccountID), roleName)
 		if err != nil {
 			return err
 		}
@@ -216,10 +177,7 @@ func (s *Service) AddRoleToInstanceProfile(ctx context.Context, caller *director
 		ip.Roles = append(ip.Roles, r.Name)
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.AddRoleToInstanceProfileOutput{}, nil
+	return output(&sdk.AddRoleToInstanceProfileOutput{}, err)
 }
 
 // RemoveRoleFromInstanceProfile takes a role out of an instance profile.
@@ -228,8 +186,8 @@ func (s *Service) RemoveRoleFromInstanceProfile(ctx context.Context, caller *dir
 	if err := checkName(roleName, "roleName", maxRoleNameLen); err != nil {
 		return nil, err
 	}
-	err := s.modifyInstanceProfile(ctx, caller, deref(in.InstanceProfileName), "iam:RemoveRoleFromInstanceProfile", nil, func(t *txn, ip *directory.InstanceProfile) error {
-		r, err := getRole(t.Snap.AccountIAM(caller.AccountID), roleName)
+	_, err := instanceProfiles.modify(ctx, s, caller, deref(in.InstanceProfileName), "iam:RemoveRoleFromInstanceProfile", nil, func(t *txn, ip *directory.InstanceProfile) error {
+		r, err := roles.find(t.Snap.AccountIAM(caller.AccountID), roleName)
 		if err != nil {
 			return err
 		}
@@ -240,55 +198,23 @@ func (s *Service) RemoveRoleFromInstanceProfile(ctx context.Context, caller *dir
 		ip.Roles = slices.Delete(ip.Roles, i, i+1)
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.RemoveRoleFromInstanceProfileOutput{}, nil
+	return output(&sdk.RemoveRoleFromInstanceProfileOutput{}, err)
 }
 
 // TagInstanceProfile adds or replaces tags on an instance profile.
 func (s *Service) TagInstanceProfile(ctx context.Context, caller *directory.Caller, in *sdk.TagInstanceProfileInput) (*sdk.TagInstanceProfileOutput, error) {
-	tags, err := checkTags(in.Tags)
-	if err != nil {
-		return nil, err
-	}
-	err = s.modifyInstanceProfile(ctx, caller, deref(in.InstanceProfileName), "iam:TagInstanceProfile", tagContext(tags), func(_ *txn, ip *directory.InstanceProfile) error {
-		merged, err := mergeTags(ip.Tags, tags)
-		if err != nil {
-			return limitExceeded(ipTagLimitMessage)
-		}
-		ip.Tags = merged
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.TagInstanceProfileOutput{}, nil
+	err := instanceProfiles.tag(ctx, s, caller, deref(in.InstanceProfileName), "iam:TagInstanceProfile", in.Tags)
+	return output(&sdk.TagInstanceProfileOutput{}, err)
 }
 
 // UntagInstanceProfile removes tags from an instance profile.
 func (s *Service) UntagInstanceProfile(ctx context.Context, caller *directory.Caller, in *sdk.UntagInstanceProfileInput) (*sdk.UntagInstanceProfileOutput, error) {
-	reqCtx := policy.NewContext()
-	reqCtx.SetMulti("aws:TagKeys", in.TagKeys...)
-	err := s.modifyInstanceProfile(ctx, caller, deref(in.InstanceProfileName), "iam:UntagInstanceProfile", reqCtx, func(_ *txn, ip *directory.InstanceProfile) error {
-		ip.Tags = removeTags(ip.Tags, in.TagKeys)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.UntagInstanceProfileOutput{}, nil
+	err := instanceProfiles.untag(ctx, s, caller, deref(in.InstanceProfileName), "iam:UntagInstanceProfile", in.TagKeys)
+	return output(&sdk.UntagInstanceProfileOutput{}, err)
 }
 
 // ListInstanceProfileTags lists an instance profile's tags.
 func (s *Service) ListInstanceProfileTags(_ context.Context, caller *directory.Caller, in *sdk.ListInstanceProfileTagsInput) (*sdk.ListInstanceProfileTagsOutput, error) {
-	ip, err := ipLookup(s.dir.Snapshot(), caller, deref(in.InstanceProfileName), "iam:ListInstanceProfileTags", nil)
-	if err != nil {
-		return nil, err
-	}
-	p, err := paginate(sdkTags(ip.Tags), func(t types.Tag) string { return deref(t.Key) }, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.ListInstanceProfileTagsOutput{Tags: append([]types.Tag{}, p.Items...), IsTruncated: p.Truncated, Marker: p.Marker}, nil
+	p, err := instanceProfiles.listTags(s.dir.Snapshot(), caller, deref(in.InstanceProfileName), "iam:ListInstanceProfileTags", in.Marker, in.MaxItems)
+	return output(&sdk.ListInstanceProfileTagsOutput{Tags: p.Items, IsTruncated: p.Truncated, Marker: p.Marker}, err)
 }

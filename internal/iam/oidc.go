@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/assumed-dev/assumed/internal/directory"
-	"github.com/assumed-dev/assumed/policy"
 )
 
 // OpenID Connect providers
@@ -184,47 +183,29 @@ func oidcThumbprints(tps []string) []string {
 	return out
 }
 
-// oidcNotFound is IAM's answer for a provider the account does not have.
-func oidcNotFound(providerARN string) error {
-	return noSuchEntity("OpenIDConnect Provider not found for arn %s", providerARN)
-}
-
-// oidcLookup validates a provider ARN parameter, authorizes action on it
-// and finds the provider in the caller's account.
-func oidcLookup(snap *directory.Snapshot, caller *directory.Caller, providerARN, action string, reqCtx *policy.Context) (*directory.OIDCProvider, error) {
-	var v oidcValidation
-	v.checkARN(providerARN)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	if err := authorize(snap, caller, action, providerARN, reqCtx); err != nil {
-		return nil, err
-	}
-	p, ok := snap.AccountIAM(caller.AccountID).OIDCProviders[providerARN]
-	if !ok {
-		return nil, oidcNotFound(providerARN)
-	}
-	return p, nil
-}
-
-// modifyOIDCProvider runs fn on a copy of the provider after authorizing
-// action, and stores the result.
-func (s *Service) modifyOIDCProvider(ctx context.Context, caller *directory.Caller, providerARN, action string, reqCtx *policy.Context, fn func(p *directory.OIDCProvider) error) error {
-	return s.update(ctx, func(t *txn) error {
-		cur, err := oidcLookup(t.Snap, caller, providerARN, action, reqCtx)
-		if err != nil {
-			return err
-		}
+// oidcProviders describes OIDC providers to the entity layer.
+var oidcProviders = &entity[directory.OIDCProvider]{
+	kind: "oidc-provider", record: kindOIDCProvider, byARN: true,
+	check: func(providerARN string) error {
+		var v oidcValidation
+		v.checkARN(providerARN)
+		return v.err()
+	},
+	notFound: func(providerARN string) error {
+		return noSuchEntity("OpenIDConnect Provider not found for arn %s", providerARN)
+	},
+	all: func(a *directory.AccountIAM) map[string]*directory.OIDCProvider { return a.OIDCProviders },
+	fields: func(p *directory.OIDCProvider) entityFields {
+		return entityFields{ID: p.ARN, ARN: p.ARN, Tags: &p.Tags}
+	},
+	clone: func(cur *directory.OIDCProvider) *directory.OIDCProvider {
 		p := *cur
 		p.ClientIDs = slices.Clone(cur.ClientIDs)
 		p.Thumbprints = slices.Clone(cur.Thumbprints)
 		p.Tags = slices.Clone(cur.Tags)
-		if err := fn(&p); err != nil {
-			return err
-		}
-		t.IAM(caller.AccountID).OIDCProviders[p.ARN] = &p
-		return t.Put(kindOIDCProvider, caller.AccountID, p.ARN, &p)
-	})
+		return &p
+	},
+	tagLimit: oidcTagLimitMessage,
 }
 
 // CreateOpenIDConnectProvider registers an OIDC identity provider. Without
@@ -272,40 +253,37 @@ func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, caller *direc
 	if err != nil {
 		return nil, err
 	}
-	var out *sdk.CreateOpenIDConnectProviderOutput
-	err = s.update(ctx, func(t *txn) error {
-		providerARN := oidcProviderARN(caller.AccountID, url)
-		if err := authorize(t.Snap, caller, "iam:CreateOpenIDConnectProvider", providerARN, tagContext(tags)); err != nil {
-			return err
-		}
-		acct := t.IAM(caller.AccountID)
+	providerARN := oidcProviderARN(caller.AccountID, url)
+	_, err = oidcProviders.create(ctx, s, caller, providerARN, "iam:CreateOpenIDConnectProvider", tagContext(tags), func(t *txn) (*directory.OIDCProvider, error) {
+		acct := t.Snap.AccountIAM(caller.AccountID)
 		if cur, exists := acct.OIDCProviders[providerARN]; exists {
 			// The ARN has no scheme, so a host/path has one provider: in
 			// a lab, http://host/path and https://host/path are the same
 			// provider, and the message names the one registered.
-			return entityAlreadyExists("Provider with url %s already exists.", cur.Issuer())
+			return nil, entityAlreadyExists("Provider with url %s already exists.", cur.Issuer())
 		}
 		if len(acct.OIDCProviders) >= oidcMaxPerAccount {
-			return limitExceeded("Cannot exceed quota for OpenIdConnectProvidersPerAccount: %d", oidcMaxPerAccount)
+			return nil, limitExceeded("Cannot exceed quota for OpenIdConnectProvidersPerAccount: %d", oidcMaxPerAccount)
 		}
-		p := &directory.OIDCProvider{
+		return &directory.OIDCProvider{
 			ARN: providerARN, URL: url, Scheme: scheme, ClientIDs: clientIDs, Thumbprints: oidcThumbprints(in.ThumbprintList),
 			CreateDate: caller.RequestTime.UTC().Truncate(1e9), Tags: tags,
-		}
-		acct.OIDCProviders[providerARN] = p
-		out = &sdk.CreateOpenIDConnectProviderOutput{OpenIDConnectProviderArn: ptr(providerARN)}
-		if len(tags) > 0 {
-			out.Tags = sdkTags(tags)
-		}
-		return t.Put(kindOIDCProvider, caller.AccountID, providerARN, p)
+		}, nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	out := &sdk.CreateOpenIDConnectProviderOutput{OpenIDConnectProviderArn: ptr(providerARN)}
+	if len(tags) > 0 {
+		out.Tags = sdkTags(tags)
+	}
+	return out, nil
 }
 
 // GetOpenIDConnectProvider returns a provider; its Url comes without the
 // scheme, as IAM answers.
 func (s *Service) GetOpenIDConnectProvider(_ context.Context, caller *directory.Caller, in *sdk.GetOpenIDConnectProviderInput) (*sdk.GetOpenIDConnectProviderOutput, error) {
-	p, err := oidcLookup(s.dir.Snapshot(), caller, deref(in.OpenIDConnectProviderArn), "iam:GetOpenIDConnectProvider", nil)
+	p, err := oidcProviders.authorized(s.dir.Snapshot(), caller, deref(in.OpenIDConnectProviderArn), "iam:GetOpenIDConnectProvider", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -338,35 +316,21 @@ func (s *Service) ListOpenIDConnectProviders(_ context.Context, caller *director
 // DeleteOpenIDConnectProvider deletes a provider. Roles that trust it are
 // left as they are; assuming them with its tokens fails from then on. IAM's
 // documentation calls the operation idempotent, but IAM answers
-// NoSuchEntity for a provider that does not exist, and so does this.
+// NoSuchEntity for a provider that does not exist, and so does this, in
+// the words it uses when deleting.
 func (s *Service) DeleteOpenIDConnectProvider(ctx context.Context, caller *directory.Caller, in *sdk.DeleteOpenIDConnectProviderInput) (*sdk.DeleteOpenIDConnectProviderOutput, error) {
-	providerARN := deref(in.OpenIDConnectProviderArn)
-	err := s.update(ctx, func(t *txn) error {
-		var v oidcValidation
-		v.checkARN(providerARN)
-		if err := v.err(); err != nil {
-			return err
-		}
-		if err := authorize(t.Snap, caller, "iam:DeleteOpenIDConnectProvider", providerARN, nil); err != nil {
-			return err
-		}
-		if _, ok := t.Snap.AccountIAM(caller.AccountID).OIDCProviders[providerARN]; !ok {
-			return noSuchEntity("OpenId connect Provider %s cannot be found.", providerARN)
-		}
-		delete(t.IAM(caller.AccountID).OIDCProviders, providerARN)
-		t.Del(kindOIDCProvider, caller.AccountID, providerARN)
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	providers := *oidcProviders
+	providers.notFound = func(providerARN string) error {
+		return noSuchEntity("OpenId connect Provider %s cannot be found.", providerARN)
 	}
-	return &sdk.DeleteOpenIDConnectProviderOutput{}, nil
+	err := providers.delete(ctx, s, caller, deref(in.OpenIDConnectProviderArn), "iam:DeleteOpenIDConnectProvider")
+	return output(&sdk.DeleteOpenIDConnectProviderOutput{}, err)
 }
 
-// AddClientIDToOpenIDConnectProvider adds an audience; adding one the
-// provider already has changes nothing.
-func (s *Service) AddClientIDToOpenIDConnectProvider(ctx context.Context, caller *directory.Caller, in *sdk.AddClientIDToOpenIDConnectProviderInput) (*sdk.AddClientIDToOpenIDConnectProviderOutput, error) {
-	id := deref(in.ClientID)
+// oidcCheckClientIDRequest validates the parameters of a request that
+// adds or removes a client ID, reporting both fields' violations together
+// as IAM does.
+func oidcCheckClientIDRequest(providerARN, id string) error {
 	var v oidcValidation
 	switch {
 	case len(id) < 1:
@@ -374,11 +338,18 @@ func (s *Service) AddClientIDToOpenIDConnectProvider(ctx context.Context, caller
 	case len(id) > oidcMaxClientIDLen:
 		v.add("clientID", "Member must have length less than or equal to 255")
 	}
-	v.checkARN(deref(in.OpenIDConnectProviderArn))
-	if err := v.err(); err != nil {
+	v.checkARN(providerARN)
+	return v.err()
+}
+
+// AddClientIDToOpenIDConnectProvider adds an audience; adding one the
+// provider already has changes nothing.
+func (s *Service) AddClientIDToOpenIDConnectProvider(ctx context.Context, caller *directory.Caller, in *sdk.AddClientIDToOpenIDConnectProviderInput) (*sdk.AddClientIDToOpenIDConnectProviderOutput, error) {
+	id := deref(in.ClientID)
+	if err := oidcCheckClientIDRequest(deref(in.OpenIDConnectProviderArn), id); err != nil {
 		return nil, err
 	}
-	err := s.modifyOIDCProvider(ctx, caller, deref(in.OpenIDConnectProviderArn), "iam:AddClientIDToOpenIDConnectProvider", nil, func(p *directory.OIDCProvider) error {
+	_, err := oidcProviders.modify(ctx, s, caller, deref(in.OpenIDConnectProviderArn), "iam:AddClientIDToOpenIDConnectProvider", nil, func(_ *txn, p *directory.OIDCProvider) error {
 		if slices.Contains(p.ClientIDs, id) {
 			return nil
 		}
@@ -388,35 +359,21 @@ func (s *Service) AddClientIDToOpenIDConnectProvider(ctx context.Context, caller
 		p.ClientIDs = append(p.ClientIDs, id)
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.AddClientIDToOpenIDConnectProviderOutput{}, nil
+	return output(&sdk.AddClientIDToOpenIDConnectProviderOutput{}, err)
 }
 
 // RemoveClientIDFromOpenIDConnectProvider removes an audience; removing
 // one the provider does not have is not an error.
 func (s *Service) RemoveClientIDFromOpenIDConnectProvider(ctx context.Context, caller *directory.Caller, in *sdk.RemoveClientIDFromOpenIDConnectProviderInput) (*sdk.RemoveClientIDFromOpenIDConnectProviderOutput, error) {
 	id := deref(in.ClientID)
-	var v oidcValidation
-	switch {
-	case len(id) < 1:
-		v.add("clientID", "Member must have length greater than or equal to 1")
-	case len(id) > oidcMaxClientIDLen:
-		v.add("clientID", "Member must have length less than or equal to 255")
-	}
-	v.checkARN(deref(in.OpenIDConnectProviderArn))
-	if err := v.err(); err != nil {
+	if err := oidcCheckClientIDRequest(deref(in.OpenIDConnectProviderArn), id); err != nil {
 		return nil, err
 	}
-	err := s.modifyOIDCProvider(ctx, caller, deref(in.OpenIDConnectProviderArn), "iam:RemoveClientIDFromOpenIDConnectProvider", nil, func(p *directory.OIDCProvider) error {
+	_, err := oidcProviders.modify(ctx, s, caller, deref(in.OpenIDConnectProviderArn), "iam:RemoveClientIDFromOpenIDConnectProvider", nil, func(_ *txn, p *directory.OIDCProvider) error {
 		p.ClientIDs = slices.DeleteFunc(p.ClientIDs, func(c string) bool { return c == id })
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.RemoveClientIDFromOpenIDConnectProviderOutput{}, nil
+	return output(&sdk.RemoveClientIDFromOpenIDConnectProviderOutput{}, err)
 }
 
 // UpdateOpenIDConnectProviderThumbprint replaces a provider's thumbprints.
@@ -430,59 +387,27 @@ func (s *Service) UpdateOpenIDConnectProviderThumbprint(ctx context.Context, cal
 	if len(in.ThumbprintList) > oidcMaxThumbprints {
 		return nil, invalidInput("Thumbprint list must contain fewer than 5 entries.")
 	}
-	err := s.modifyOIDCProvider(ctx, caller, deref(in.OpenIDConnectProviderArn), "iam:UpdateOpenIDConnectProviderThumbprint", nil, func(p *directory.OIDCProvider) error {
+	_, err := oidcProviders.modify(ctx, s, caller, deref(in.OpenIDConnectProviderArn), "iam:UpdateOpenIDConnectProviderThumbprint", nil, func(_ *txn, p *directory.OIDCProvider) error {
 		p.Thumbprints = oidcThumbprints(in.ThumbprintList)
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.UpdateOpenIDConnectProviderThumbprintOutput{}, nil
+	return output(&sdk.UpdateOpenIDConnectProviderThumbprintOutput{}, err)
 }
 
 // TagOpenIDConnectProvider adds or replaces tags on a provider.
 func (s *Service) TagOpenIDConnectProvider(ctx context.Context, caller *directory.Caller, in *sdk.TagOpenIDConnectProviderInput) (*sdk.TagOpenIDConnectProviderOutput, error) {
-	tags, err := checkTags(in.Tags)
-	if err != nil {
-		return nil, err
-	}
-	err = s.modifyOIDCProvider(ctx, caller, deref(in.OpenIDConnectProviderArn), "iam:TagOpenIDConnectProvider", tagContext(tags), func(p *directory.OIDCProvider) error {
-		merged, err := mergeTags(p.Tags, tags)
-		if err != nil {
-			return limitExceeded(oidcTagLimitMessage)
-		}
-		p.Tags = merged
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.TagOpenIDConnectProviderOutput{}, nil
+	err := oidcProviders.tag(ctx, s, caller, deref(in.OpenIDConnectProviderArn), "iam:TagOpenIDConnectProvider", in.Tags)
+	return output(&sdk.TagOpenIDConnectProviderOutput{}, err)
 }
 
 // UntagOpenIDConnectProvider removes tags from a provider.
 func (s *Service) UntagOpenIDConnectProvider(ctx context.Context, caller *directory.Caller, in *sdk.UntagOpenIDConnectProviderInput) (*sdk.UntagOpenIDConnectProviderOutput, error) {
-	reqCtx := policy.NewContext()
-	reqCtx.SetMulti("aws:TagKeys", in.TagKeys...)
-	err := s.modifyOIDCProvider(ctx, caller, deref(in.OpenIDConnectProviderArn), "iam:UntagOpenIDConnectProvider", reqCtx, func(p *directory.OIDCProvider) error {
-		p.Tags = removeTags(p.Tags, in.TagKeys)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.UntagOpenIDConnectProviderOutput{}, nil
+	err := oidcProviders.untag(ctx, s, caller, deref(in.OpenIDConnectProviderArn), "iam:UntagOpenIDConnectProvider", in.TagKeys)
+	return output(&sdk.UntagOpenIDConnectProviderOutput{}, err)
 }
 
 // ListOpenIDConnectProviderTags lists a provider's tags.
 func (s *Service) ListOpenIDConnectProviderTags(_ context.Context, caller *directory.Caller, in *sdk.ListOpenIDConnectProviderTagsInput) (*sdk.ListOpenIDConnectProviderTagsOutput, error) {
-	p, err := oidcLookup(s.dir.Snapshot(), caller, deref(in.OpenIDConnectProviderArn), "iam:ListOpenIDConnectProviderTags", nil)
-	if err != nil {
-		return nil, err
-	}
-	pg, err := paginate(sdkTags(p.Tags), func(t types.Tag) string { return deref(t.Key) }, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.ListOpenIDConnectProviderTagsOutput{Tags: append([]types.Tag{}, pg.Items...), IsTruncated: pg.Truncated, Marker: pg.Marker}, nil
+	p, err := oidcProviders.listTags(s.dir.Snapshot(), caller, deref(in.OpenIDConnectProviderArn), "iam:ListOpenIDConnectProviderTags", in.Marker, in.MaxItems)
+	return output(&sdk.ListOpenIDConnectProviderTagsOutput{Tags: p.Items, IsTruncated: p.Truncated, Marker: p.Marker}, err)
 }

@@ -190,52 +190,38 @@ func polParseDocument(doc string) (*policy.Policy, error) {
 	return p, nil
 }
 
-// polResolve validates the ARN, authorizes action on it and returns the
-// managed policy (customer managed or AWS managed).
-func polResolve(snap *directory.Snapshot, caller *directory.Caller, action, policyARN string, reqCtx *policy.Context) (*directory.ManagedPolicy, error) {
-	if err := polCheckARN(policyARN); err != nil {
-		return nil, err
-	}
-	if err := authorize(snap, caller, action, policyARN, reqCtx); err != nil {
-		return nil, err
-	}
-	p, ok := snap.Policy(policyARN)
-	if !ok {
-		return nil, polNotFound(policyARN)
-	}
-	return p, nil
-}
-
-// polModify runs fn on a copy of a customer managed policy of the
-// caller's account after authorizing action, and stores the result. AWS
-// managed policies are refused.
-func (s *Service) polModify(ctx context.Context, caller *directory.Caller, policyARN, action string, reqCtx *policy.Context, fn func(t *txn, p *directory.ManagedPolicy) error) (*directory.ManagedPolicy, error) {
-	if err := polCheckARN(policyARN); err != nil {
-		return nil, err
-	}
-	var result *directory.ManagedPolicy
-	err := s.update(ctx, func(t *txn) error {
-		if err := authorize(t.Snap, caller, action, policyARN, reqCtx); err != nil {
-			return err
-		}
-		if polIsAWSManaged(policyARN) {
-			return polAWSManagedDenied(caller, action, policyARN)
-		}
-		cur, ok := t.Snap.AccountIAM(caller.AccountID).Policies[policyARN]
-		if !ok {
-			return polNotFound(policyARN)
-		}
+// managedPolicies describes managed policies to the entity layer. Reads
+// see AWS managed policies too; AWS refuses every change to one.
+var managedPolicies = &entity[directory.ManagedPolicy]{
+	kind: "policy", record: kindPolicy, byARN: true,
+	check:    polCheckARN,
+	notFound: func(policyARN string) error { return polNotFound(policyARN) },
+	all:      func(a *directory.AccountIAM) map[string]*directory.ManagedPolicy { return a.Policies },
+	fields: func(p *directory.ManagedPolicy) entityFields {
+		return entityFields{ID: p.ARN, ARN: p.ARN, Tags: &p.Tags}
+	},
+	clone: func(cur *directory.ManagedPolicy) *directory.ManagedPolicy {
 		p := *cur
 		p.Versions = append([]directory.PolicyVersion(nil), cur.Versions...)
 		p.Tags = append([]directory.Tag(nil), cur.Tags...)
-		if err := fn(t, &p); err != nil {
-			return err
+		return &p
+	},
+	findAny: (*directory.Snapshot).Policy,
+	immutable: func(caller *directory.Caller, action, policyARN string) error {
+		if polIsAWSManaged(policyARN) {
+			return polAWSManagedDenied(caller, action, policyARN)
 		}
-		t.IAM(caller.AccountID).Policies[p.ARN] = &p
-		result = &p
-		return t.Put(kindPolicy, caller.AccountID, p.ARN, &p)
-	})
-	return result, err
+		return nil
+	},
+	conflicts: func(snap *directory.Snapshot, account string, p *directory.ManagedPolicy) error {
+		if use := polUsages(snap.AccountIAM(account))[p.ARN]; use.Attachments > 0 || use.Boundaries > 0 {
+			return deleteConflict("Cannot delete a policy attached to entities.")
+		}
+		if len(p.Versions) > 1 {
+			return deleteConflict("This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.")
+		}
+		return nil
+	},
 }
 
 // CreatePolicy creates a customer managed policy with version v1.
@@ -255,43 +241,39 @@ func (s *Service) CreatePolicy(ctx context.Context, caller *directory.Caller, in
 	if err != nil {
 		return nil, err
 	}
-	var out *sdk.CreatePolicyOutput
-	err = s.update(ctx, func(t *txn) error {
-		policyARN := polARNFor(caller.AccountID, path, name)
-		if err := authorize(t.Snap, caller, "iam:CreatePolicy", policyARN, tagContext(tags)); err != nil {
-			return err
-		}
+	policyARN := polARNFor(caller.AccountID, path, name)
+	p, err := managedPolicies.create(ctx, s, caller, policyARN, "iam:CreatePolicy", tagContext(tags), func(t *txn) (*directory.ManagedPolicy, error) {
 		doc := deref(in.PolicyDocument)
 		compiled, err := polParseDocument(doc)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, p := range t.Snap.AccountIAM(caller.AccountID).Policies {
 			if directory.Key(p.Name) == directory.Key(name) {
-				return entityAlreadyExists("A policy called %s already exists. Duplicate names are not allowed.", name)
+				return nil, entityAlreadyExists("A policy called %s already exists. Duplicate names are not allowed.", name)
 			}
 		}
 		id, err := creds.NewUniqueID(creds.PrefixManagedPolicy)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		now := caller.RequestTime.UTC().Truncate(1e9)
-		p := &directory.ManagedPolicy{
+		return &directory.ManagedPolicy{
 			Name: name, Path: path, ID: id, ARN: policyARN, Description: deref(in.Description),
 			CreateDate: now, UpdateDate: now, DefaultVersion: "v1", NextVersion: 2, Tags: tags,
 			Versions: []directory.PolicyVersion{{VersionID: "v1", Document: doc, CreateDate: now, Compiled: compiled}},
-		}
-		t.IAM(caller.AccountID).Policies[policyARN] = p
-		out = &sdk.CreatePolicyOutput{Policy: ptr(sdkPolicy(p, polUsage{}, true))}
-		return t.Put(kindPolicy, caller.AccountID, policyARN, p)
+		}, nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return &sdk.CreatePolicyOutput{Policy: ptr(sdkPolicy(p, polUsage{}, true))}, nil
 }
 
 // GetPolicy returns a managed policy with its use in the caller's account.
 func (s *Service) GetPolicy(_ context.Context, caller *directory.Caller, in *sdk.GetPolicyInput) (*sdk.GetPolicyOutput, error) {
 	snap := s.dir.Snapshot()
-	p, err := polResolve(snap, caller, "iam:GetPolicy", deref(in.PolicyArn), nil)
+	p, err := managedPolicies.authorized(snap, caller, deref(in.PolicyArn), "iam:GetPolicy", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -388,43 +370,14 @@ func (s *Service) ListPolicies(_ context.Context, caller *directory.Caller, in *
 // DeletePolicy deletes a customer managed policy that is used nowhere and
 // has only its default version left.
 func (s *Service) DeletePolicy(ctx context.Context, caller *directory.Caller, in *sdk.DeletePolicyInput) (*sdk.DeletePolicyOutput, error) {
-	policyARN := deref(in.PolicyArn)
-	if err := polCheckARN(policyARN); err != nil {
-		return nil, err
-	}
-	err := s.update(ctx, func(t *txn) error {
-		if err := authorize(t.Snap, caller, "iam:DeletePolicy", policyARN, nil); err != nil {
-			return err
-		}
-		if polIsAWSManaged(policyARN) {
-			return polAWSManagedDenied(caller, "iam:DeletePolicy", policyARN)
-		}
-		acct := t.Snap.AccountIAM(caller.AccountID)
-		p, ok := acct.Policies[policyARN]
-		if !ok {
-			return polNotFound(policyARN)
-		}
-		if use := polUsages(acct)[policyARN]; use.Attachments > 0 || use.Boundaries > 0 {
-			return deleteConflict("Cannot delete a policy attached to entities.")
-		}
-		if len(p.Versions) > 1 {
-			return deleteConflict("This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.")
-		}
-		delete(t.IAM(caller.AccountID).Policies, policyARN)
-		t.Del(kindPolicy, caller.AccountID, policyARN)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.DeletePolicyOutput{}, nil
+	return output(&sdk.DeletePolicyOutput{}, managedPolicies.delete(ctx, s, caller, deref(in.PolicyArn), "iam:DeletePolicy"))
 }
 
 // CreatePolicyVersion adds a version to a customer managed policy,
 // optionally making it the default.
 func (s *Service) CreatePolicyVersion(ctx context.Context, caller *directory.Caller, in *sdk.CreatePolicyVersionInput) (*sdk.CreatePolicyVersionOutput, error) {
 	var created directory.PolicyVersion
-	p, err := s.polModify(ctx, caller, deref(in.PolicyArn), "iam:CreatePolicyVersion", nil, func(_ *txn, p *directory.ManagedPolicy) error {
+	p, err := managedPolicies.modify(ctx, s, caller, deref(in.PolicyArn), "iam:CreatePolicyVersion", nil, func(_ *txn, p *directory.ManagedPolicy) error {
 		doc := deref(in.PolicyDocument)
 		compiled, err := polParseDocument(doc)
 		if err != nil {
@@ -467,7 +420,7 @@ func (s *Service) GetPolicyVersion(_ context.Context, caller *directory.Caller, 
 	if err := polCheckVersionID(vid); err != nil {
 		return nil, err
 	}
-	p, err := polResolve(s.dir.Snapshot(), caller, "iam:GetPolicyVersion", deref(in.PolicyArn), nil)
+	p, err := managedPolicies.authorized(s.dir.Snapshot(), caller, deref(in.PolicyArn), "iam:GetPolicyVersion", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -480,7 +433,7 @@ func (s *Service) GetPolicyVersion(_ context.Context, caller *directory.Caller, 
 
 // ListPolicyVersions lists a managed policy's versions, newest first.
 func (s *Service) ListPolicyVersions(_ context.Context, caller *directory.Caller, in *sdk.ListPolicyVersionsInput) (*sdk.ListPolicyVersionsOutput, error) {
-	p, err := polResolve(s.dir.Snapshot(), caller, "iam:ListPolicyVersions", deref(in.PolicyArn), nil)
+	p, err := managedPolicies.authorized(s.dir.Snapshot(), caller, deref(in.PolicyArn), "iam:ListPolicyVersions", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -501,7 +454,7 @@ func (s *Service) DeletePolicyVersion(ctx context.Context, caller *directory.Cal
 	if err := polCheckVersionID(vid); err != nil {
 		return nil, err
 	}
-	_, err := s.polModify(ctx, caller, deref(in.PolicyArn), "iam:DeletePolicyVersion", nil, func(_ *txn, p *directory.ManagedPolicy) error {
+	_, err := managedPolicies.modify(ctx, s, caller, deref(in.PolicyArn), "iam:DeletePolicyVersion", nil, func(_ *txn, p *directory.ManagedPolicy) error {
 		_, i := polFindVersion(p, vid)
 		if i < 0 {
 			return polVersionNotFound(p.ARN, vid)
@@ -512,10 +465,7 @@ func (s *Service) DeletePolicyVersion(ctx context.Context, caller *directory.Cal
 		p.Versions = append(p.Versions[:i:i], p.Versions[i+1:]...)
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.DeletePolicyVersionOutput{}, nil
+	return output(&sdk.DeletePolicyVersionOutput{}, err)
 }
 
 // SetDefaultPolicyVersion makes a version the one in effect.
@@ -524,61 +474,30 @@ func (s *Service) SetDefaultPolicyVersion(ctx context.Context, caller *directory
 	if err := polCheckVersionID(vid); err != nil {
 		return nil, err
 	}
-	_, err := s.polModify(ctx, caller, deref(in.PolicyArn), "iam:SetDefaultPolicyVersion", nil, func(_ *txn, p *directory.ManagedPolicy) error {
+	_, err := managedPolicies.modify(ctx, s, caller, deref(in.PolicyArn), "iam:SetDefaultPolicyVersion", nil, func(_ *txn, p *directory.ManagedPolicy) error {
 		if v, _ := polFindVersion(p, vid); v == nil {
 			return polVersionNotFound(p.ARN, vid)
 		}
 		p.DefaultVersion = vid
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.SetDefaultPolicyVersionOutput{}, nil
+	return output(&sdk.SetDefaultPolicyVersionOutput{}, err)
 }
 
 // TagPolicy adds or replaces tags on a customer managed policy.
 func (s *Service) TagPolicy(ctx context.Context, caller *directory.Caller, in *sdk.TagPolicyInput) (*sdk.TagPolicyOutput, error) {
-	tags, err := checkTags(in.Tags)
-	if err != nil {
-		return nil, err
-	}
-	_, err = s.polModify(ctx, caller, deref(in.PolicyArn), "iam:TagPolicy", tagContext(tags), func(_ *txn, p *directory.ManagedPolicy) error {
-		var err error
-		p.Tags, err = mergeTags(p.Tags, tags)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.TagPolicyOutput{}, nil
+	return output(&sdk.TagPolicyOutput{}, managedPolicies.tag(ctx, s, caller, deref(in.PolicyArn), "iam:TagPolicy", in.Tags))
 }
 
 // UntagPolicy removes tags from a customer managed policy.
 func (s *Service) UntagPolicy(ctx context.Context, caller *directory.Caller, in *sdk.UntagPolicyInput) (*sdk.UntagPolicyOutput, error) {
-	reqCtx := policy.NewContext()
-	reqCtx.SetMulti("aws:TagKeys", in.TagKeys...)
-	_, err := s.polModify(ctx, caller, deref(in.PolicyArn), "iam:UntagPolicy", reqCtx, func(_ *txn, p *directory.ManagedPolicy) error {
-		p.Tags = removeTags(p.Tags, in.TagKeys)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.UntagPolicyOutput{}, nil
+	return output(&sdk.UntagPolicyOutput{}, managedPolicies.untag(ctx, s, caller, deref(in.PolicyArn), "iam:UntagPolicy", in.TagKeys))
 }
 
 // ListPolicyTags lists a managed policy's tags.
 func (s *Service) ListPolicyTags(_ context.Context, caller *directory.Caller, in *sdk.ListPolicyTagsInput) (*sdk.ListPolicyTagsOutput, error) {
-	p, err := polResolve(s.dir.Snapshot(), caller, "iam:ListPolicyTags", deref(in.PolicyArn), nil)
-	if err != nil {
-		return nil, err
-	}
-	pg, err := paginate(sdkTags(p.Tags), func(t types.Tag) string { return deref(t.Key) }, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.ListPolicyTagsOutput{Tags: append([]types.Tag{}, pg.Items...), IsTruncated: pg.Truncated, Marker: pg.Marker}, nil
+	p, err := managedPolicies.listTags(s.dir.Snapshot(), caller, deref(in.PolicyArn), "iam:ListPolicyTags", in.Marker, in.MaxItems)
+	return output(&sdk.ListPolicyTagsOutput{Tags: p.Items, IsTruncated: p.Truncated, Marker: p.Marker}, err)
 }
 
 // polEntity is one user, group or role in a ListEntitiesForPolicy answer.
@@ -600,7 +519,7 @@ func (s *Service) ListEntitiesForPolicy(_ context.Context, caller *directory.Cal
 		return nil, err
 	}
 	snap := s.dir.Snapshot()
-	p, err := polResolve(snap, caller, "iam:ListEntitiesForPolicy", deref(in.PolicyArn), nil)
+	p, err := managedPolicies.authorized(snap, caller, deref(in.PolicyArn), "iam:ListEntitiesForPolicy", nil)
 	if err != nil {
 		return nil, err
 	}

@@ -19,65 +19,56 @@ var loadOptions = policy.Options{MaxSize: -1}
 // decodeIAMRecord decodes one IAM entity record into its account's state,
 // compiling its policies.
 func decodeIAMRecord(r store.Record, acct func(string) *directory.AccountIAM) error {
-	fail := func(err error) error { return fmt.Errorf("decode %s %s/%s: %w", r.Kind, r.Account, r.ID, err) }
+	var err error
 	switch r.Kind {
 	case kindUser:
-		var u directory.User
-		if err := json.Unmarshal(r.Data, &u); err != nil {
-			return fail(err)
-		}
-		if err := compileInline(&u.Principal); err != nil {
-			return fail(err)
-		}
-		acct(r.Account).Users[r.ID] = &u
+		err = decodeEntity(users, r, acct, func(u *directory.User) error { return compileInline(&u.Principal) })
 	case kindGroup:
-		var g directory.Group
-		if err := json.Unmarshal(r.Data, &g); err != nil {
-			return fail(err)
-		}
-		if err := compileInline(&g.Principal); err != nil {
-			return fail(err)
-		}
-		acct(r.Account).Groups[r.ID] = &g
+		err = decodeEntity(groups, r, acct, func(g *directory.Group) error { return compileInline(&g.Principal) })
 	case kindRole:
-		var ro directory.Role
-		if err := json.Unmarshal(r.Data, &ro); err != nil {
-			return fail(err)
-		}
-		if err := compileRole(&ro); err != nil {
-			return fail(err)
-		}
-		acct(r.Account).Roles[r.ID] = &ro
+		err = decodeEntity(roles, r, acct, compileRole)
 	case kindPolicy:
-		var p directory.ManagedPolicy
-		if err := json.Unmarshal(r.Data, &p); err != nil {
-			return fail(err)
-		}
-		for i := range p.Versions {
-			c, err := policy.ParseWithOptions(p.Versions[i].Document, policy.Identity, loadOptions)
-			if err != nil {
-				return fail(err)
-			}
-			p.Versions[i].Compiled = c
-		}
-		acct(r.Account).Policies[p.ARN] = &p
+		err = decodeEntity(managedPolicies, r, acct, compileVersions)
 	case kindOIDCProvider:
-		var o directory.OIDCProvider
-		if err := json.Unmarshal(r.Data, &o); err != nil {
-			return fail(err)
-		}
-		acct(r.Account).OIDCProviders[o.ARN] = &o
+		err = decodeEntity(oidcProviders, r, acct, nil)
 	case kindInstanceProfile:
-		var ip directory.InstanceProfile
-		if err := json.Unmarshal(r.Data, &ip); err != nil {
-			return fail(err)
-		}
-		acct(r.Account).InstanceProfiles[r.ID] = &ip
+		err = decodeEntity(instanceProfiles, r, acct, nil)
 	case kindAlias:
 		a := acct(r.Account)
 		a.Aliases = append(a.Aliases, r.ID)
 	default:
 		return errUnknownKind
+	}
+	if err != nil {
+		return fmt.Errorf("decode %s %s/%s: %w", r.Kind, r.Account, r.ID, err)
+	}
+	return nil
+}
+
+// decodeEntity decodes a record of d's family into its account's
+// entities; compile, when set, compiles the entity's policies.
+func decodeEntity[T any](d *entity[T], r store.Record, acct func(string) *directory.AccountIAM, compile func(*T) error) error {
+	var e T
+	if err := json.Unmarshal(r.Data, &e); err != nil {
+		return err
+	}
+	if compile != nil {
+		if err := compile(&e); err != nil {
+			return err
+		}
+	}
+	d.all(acct(r.Account))[d.key(d.fields(&e).ID)] = &e
+	return nil
+}
+
+// compileVersions compiles a managed policy's versions.
+func compileVersions(p *directory.ManagedPolicy) error {
+	for i := range p.Versions {
+		c, err := policy.ParseWithOptions(p.Versions[i].Document, policy.Identity, loadOptions)
+		if err != nil {
+			return err
+		}
+		p.Versions[i].Compiled = c
 	}
 	return nil
 }

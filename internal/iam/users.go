@@ -11,7 +11,6 @@ import (
 
 	"github.com/assumed-dev/assumed/internal/creds"
 	"github.com/assumed-dev/assumed/internal/directory"
-	"github.com/assumed-dev/assumed/policy"
 )
 
 // User limits, as in IAM.
@@ -24,13 +23,36 @@ const (
 // usrARN returns a user's ARN.
 func usrARN(account, path, name string) string { return entityARN(account, "user", path, name) }
 
-// usrGet finds a user of an account.
-func usrGet(acct *directory.AccountIAM, name string) (*directory.User, error) {
-	u, ok := acct.Users[directory.Key(name)]
-	if !ok {
-		return nil, noSuchEntity("The user with name %s cannot be found.", name)
+// users describes IAM users to the entity layer.
+var users = &entity[directory.User]{
+	kind: "user", record: kindUser,
+	check:         checkNameField("userName", usrMaxNameLen),
+	notFound:      func(name string) error { return noSuchEntity("The user with name %s cannot be found.", name) },
+	alreadyExists: func(name string) error { return entityAlreadyExists("User with name %s already exists.", name) },
+	all:           func(a *directory.AccountIAM) map[string]*directory.User { return a.Users },
+	fields:        func(u *directory.User) entityFields { return principalFields(&u.Principal) },
+	clone: func(cur *directory.User) *directory.User {
+		u := *cur
+		clonePrincipal(&u.Principal)
+		return &u
+	},
+	conflicts:   usrDeleteConflicts,
+	inlineLimit: usrMaxInlineTotalChars, attachQuota: "PoliciesPerUser",
+}
+
+// usrDeleteConflicts says why a user can't be deleted yet: it still has
+// access keys, policies or group memberships.
+func usrDeleteConflicts(snap *directory.Snapshot, account string, u *directory.User) error {
+	if len(usrKeys(snap, account, u.Name)) > 0 {
+		return deleteConflict("Cannot delete entity, must delete access keys first.")
 	}
-	return u, nil
+	if err := policiesConflict(&u.Principal); err != nil {
+		return err
+	}
+	if len(snap.AccountIAM(account).GroupsOf(u.Name)) > 0 {
+		return deleteConflict(conflictGroupMembers)
+	}
+	return nil
 }
 
 // usrNow is the time of the caller's request, to the second.
@@ -40,56 +62,6 @@ func (s *Service) usrNow(caller *directory.Caller) time.Time {
 		t = s.now()
 	}
 	return t.UTC().Truncate(time.Second)
-}
-
-// usrContext returns reqCtx (copied, or new) with the condition keys a
-// request on an existing user carries: aws:ResourceTag/… and, when
-// withBoundary is set and the request does not name one, the user's
-// current permissions boundary as iam:PermissionsBoundary.
-func usrContext(u *directory.User, reqCtx *policy.Context, withBoundary bool) *policy.Context {
-	if reqCtx == nil {
-		reqCtx = policy.NewContext()
-	} else {
-		reqCtx = reqCtx.Clone()
-	}
-	for _, t := range u.Tags {
-		reqCtx.Set("aws:ResourceTag/"+t.Key, t.Value)
-	}
-	if withBoundary && u.Boundary != "" {
-		if _, ok := reqCtx.Lookup("iam:PermissionsBoundary"); !ok {
-			reqCtx.Set("iam:PermissionsBoundary", u.Boundary)
-		}
-	}
-	return reqCtx
-}
-
-// usrAuthorized finds the named user of the caller's account and
-// authorizes action on it. A missing user is reported only to a caller
-// allowed to act on the ARN it would have (path "/"), as IAM does.
-func usrAuthorized(snap *directory.Snapshot, caller *directory.Caller, name, action string, reqCtx *policy.Context, withBoundary bool) (*directory.User, error) {
-	if err := checkName(name, "userName", usrMaxNameLen); err != nil {
-		return nil, err
-	}
-	u, err := usrGet(snap.AccountIAM(caller.AccountID), name)
-	if err != nil {
-		if aerr := authorize(snap, caller, action, usrARN(caller.AccountID, "/", name), reqCtx); aerr != nil {
-			return nil, aerr
-		}
-		return nil, err
-	}
-	if err := authorize(snap, caller, action, u.ARN, usrContext(u, reqCtx, withBoundary)); err != nil {
-		return nil, err
-	}
-	return u, nil
-}
-
-// usrCopy returns a copy of u that can be modified.
-func usrCopy(cur *directory.User) *directory.User {
-	u := *cur
-	u.Inline = append([]directory.InlinePolicy(nil), cur.Inline...)
-	u.Attached = append([]string(nil), cur.Attached...)
-	u.Tags = append([]directory.Tag(nil), cur.Tags...)
-	return &u
 }
 
 // usrSDK converts a user for a response; full includes tags and the
@@ -105,26 +77,6 @@ func usrSDK(u *directory.User, full bool) types.User {
 		}
 	}
 	return out
-}
-
-// modifyUser runs fn on a copy of the named user after authorizing
-// action, and stores the result.
-func (s *Service) modifyUser(ctx context.Context, caller *directory.Caller, name, action string, reqCtx *policy.Context, withBoundary bool, fn func(t *txn, u *directory.User) error) (*directory.User, error) {
-	var result *directory.User
-	err := s.update(ctx, func(t *txn) error {
-		cur, err := usrAuthorized(t.Snap, caller, name, action, reqCtx, withBoundary)
-		if err != nil {
-			return err
-		}
-		u := usrCopy(cur)
-		if err := fn(t, u); err != nil {
-			return err
-		}
-		t.IAM(caller.AccountID).Users[directory.Key(u.Name)] = u
-		result = u
-		return t.Put(kindUser, caller.AccountID, directory.Key(u.Name), u)
-	})
-	return result, err
 }
 
 // usrKeys returns the access keys of a user (userName "" is the account's
@@ -146,10 +98,7 @@ func usrKeys(snap *directory.Snapshot, accountID, userName string) []*directory.
 // CreateUser creates an IAM user.
 func (s *Service) CreateUser(ctx context.Context, caller *directory.Caller, in *sdk.CreateUserInput) (*sdk.CreateUserOutput, error) {
 	name := deref(in.UserName)
-	if err := checkName(name, "userName", usrMaxNameLen); err != nil {
-		return nil, err
-	}
-	path, err := checkPath(in.Path, "path")
+	path, err := users.checkCreate(name, in.Path)
 	if err != nil {
 		return nil, err
 	}
@@ -157,38 +106,33 @@ func (s *Service) CreateUser(ctx context.Context, caller *directory.Caller, in *
 	if err != nil {
 		return nil, err
 	}
-	var out *sdk.CreateUserOutput
-	err = s.update(ctx, func(t *txn) error {
-		arn := usrARN(caller.AccountID, path, name)
-		reqCtx := tagContext(tags)
-		if in.PermissionsBoundary != nil {
-			reqCtx.Set("iam:PermissionsBoundary", *in.PermissionsBoundary)
-		}
-		if err := authorize(t.Snap, caller, "iam:CreateUser", arn, reqCtx); err != nil {
-			return err
-		}
+	reqCtx := tagContext(tags)
+	if in.PermissionsBoundary != nil {
+		reqCtx.Set("iam:PermissionsBoundary", *in.PermissionsBoundary)
+	}
+	arn := usrARN(caller.AccountID, path, name)
+	u, err := users.create(ctx, s, caller, arn, "iam:CreateUser", reqCtx, func(t *txn) (*directory.User, error) {
 		if in.PermissionsBoundary != nil {
 			if err := checkBoundary(t.Snap, caller.AccountID, *in.PermissionsBoundary); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		acct := t.IAM(caller.AccountID)
-		if _, exists := acct.Users[directory.Key(name)]; exists {
-			return entityAlreadyExists("User with name %s already exists.", name)
+		if err := users.checkNew(t.Snap, caller.AccountID, name); err != nil {
+			return nil, err
 		}
 		id, err := creds.NewUniqueID(creds.PrefixUser)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		u := &directory.User{Principal: directory.Principal{
+		return &directory.User{Principal: directory.Principal{
 			Name: name, Path: path, ID: id, ARN: arn, CreateDate: s.usrNow(caller),
 			Tags: tags, Boundary: deref(in.PermissionsBoundary),
-		}}
-		acct.Users[directory.Key(name)] = u
-		out = &sdk.CreateUserOutput{User: ptr(usrSDK(u, true))}
-		return t.Put(kindUser, caller.AccountID, directory.Key(name), u)
+		}}, nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return &sdk.CreateUserOutput{User: ptr(usrSDK(u, true))}, nil
 }
 
 // GetUser returns the named user, or the caller when no name is given
@@ -207,7 +151,7 @@ func (s *Service) GetUser(_ context.Context, caller *directory.Caller, in *sdk.G
 		}
 		name = caller.UserName
 	}
-	u, err := usrAuthorized(snap, caller, name, "iam:GetUser", nil, false)
+	u, err := users.authorized(snap, caller, name, "iam:GetUser", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -245,277 +189,110 @@ func (s *Service) UpdateUser(ctx context.Context, caller *directory.Caller, in *
 			return nil, err
 		}
 	}
-	err := s.update(ctx, func(t *txn) error {
-		cur, err := usrAuthorized(t.Snap, caller, deref(in.UserName), "iam:UpdateUser", nil, false)
-		if err != nil {
+	err := users.update(ctx, s, caller, deref(in.UserName), "iam:UpdateUser", in.NewUserName, in.NewPath, usrRenamed)
+	return output(&sdk.UpdateUserOutput{}, err)
+}
+
+// usrRenamed carries a renamed user's group memberships and access keys,
+// which name it, over to its new name.
+func usrRenamed(t *txn, account string, old, u *directory.User) error {
+	for _, g := range t.IAM(account).GroupsOf(old.Name) {
+		ng := groups.clone(g)
+		for i, m := range ng.Members {
+			if strings.EqualFold(m, old.Name) {
+				ng.Members[i] = u.Name
+			}
+		}
+		if err := groups.store(t, account, ng); err != nil {
 			return err
 		}
-		u := usrCopy(cur)
-		if in.NewUserName != nil {
-			u.Name = *in.NewUserName
-		}
-		if in.NewPath != nil && *in.NewPath != "" {
-			u.Path = *in.NewPath
-		}
-		u.ARN = usrARN(caller.AccountID, u.Path, u.Name)
-		if u.ARN != cur.ARN {
-			if err := authorize(t.Snap, caller, "iam:UpdateUser", u.ARN, usrContext(cur, nil, false)); err != nil {
-				return err
-			}
-		}
-		acct := t.IAM(caller.AccountID)
-		oldKey, newKey := directory.Key(cur.Name), directory.Key(u.Name)
-		if oldKey != newKey {
-			if _, exists := acct.Users[newKey]; exists {
-				return entityAlreadyExists("User with name %s already exists.", u.Name)
-			}
-			delete(acct.Users, oldKey)
-			t.Del(kindUser, caller.AccountID, oldKey)
-		}
-		acct.Users[newKey] = u
-		if err := t.Put(kindUser, caller.AccountID, newKey, u); err != nil {
-			return err
-		}
-		if u.Name == cur.Name {
-			return nil
-		}
-		// The memberships and access keys name the user: carry them over.
-		for _, g := range acct.GroupsOf(cur.Name) {
-			ng := grpCopy(g)
-			for i, m := range ng.Members {
-				if strings.EqualFold(m, cur.Name) {
-					ng.Members[i] = u.Name
-				}
-			}
-			acct.Groups[directory.Key(ng.Name)] = ng
-			if err := t.Put(kindGroup, caller.AccountID, directory.Key(ng.Name), ng); err != nil {
-				return err
-			}
-		}
-		for _, k := range usrKeys(t.Snap, caller.AccountID, cur.Name) {
-			nk := *k
-			nk.UserName = u.Name
-			t.Snap.AccessKeys[nk.AccessKeyID] = &nk
-			if err := t.Put(kindAccessKey, caller.AccountID, nk.AccessKeyID, &nk); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	return &sdk.UpdateUserOutput{}, nil
+	for _, k := range usrKeys(t.Snap, account, old.Name) {
+		nk := *k
+		nk.UserName = u.Name
+		t.Snap.AccessKeys[nk.AccessKeyID] = &nk
+		if err := t.Put(kindAccessKey, account, nk.AccessKeyID, &nk); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DeleteUser deletes a user that has no access keys, policies or group
 // memberships.
 func (s *Service) DeleteUser(ctx context.Context, caller *directory.Caller, in *sdk.DeleteUserInput) (*sdk.DeleteUserOutput, error) {
-	err := s.update(ctx, func(t *txn) error {
-		u, err := usrAuthorized(t.Snap, caller, deref(in.UserName), "iam:DeleteUser", nil, false)
-		if err != nil {
-			return err
-		}
-		acct := t.Snap.AccountIAM(caller.AccountID)
-		switch {
-		case len(usrKeys(t.Snap, caller.AccountID, u.Name)) > 0:
-			return deleteConflict("Cannot delete entity, must delete access keys first.")
-		case len(u.Inline) > 0:
-			return deleteConflict("Cannot delete entity, must delete policies first.")
-		case len(u.Attached) > 0:
-			return deleteConflict("Cannot delete entity, must detach all policies first.")
-		case len(acct.GroupsOf(u.Name)) > 0:
-			return deleteConflict("Cannot delete entity, must remove users from group first.")
-		}
-		delete(t.IAM(caller.AccountID).Users, directory.Key(u.Name))
-		t.Del(kindUser, caller.AccountID, directory.Key(u.Name))
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.DeleteUserOutput{}, nil
+	return output(&sdk.DeleteUserOutput{}, users.delete(ctx, s, caller, deref(in.UserName), "iam:DeleteUser"))
 }
 
 // TagUser adds or replaces tags on a user.
 func (s *Service) TagUser(ctx context.Context, caller *directory.Caller, in *sdk.TagUserInput) (*sdk.TagUserOutput, error) {
-	tags, err := checkTags(in.Tags)
-	if err != nil {
-		return nil, err
-	}
-	_, err = s.modifyUser(ctx, caller, deref(in.UserName), "iam:TagUser", tagContext(tags), false, func(_ *txn, u *directory.User) error {
-		var err error
-		u.Tags, err = mergeTags(u.Tags, tags)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.TagUserOutput{}, nil
+	return output(&sdk.TagUserOutput{}, users.tag(ctx, s, caller, deref(in.UserName), "iam:TagUser", in.Tags))
 }
 
 // UntagUser removes tags from a user.
 func (s *Service) UntagUser(ctx context.Context, caller *directory.Caller, in *sdk.UntagUserInput) (*sdk.UntagUserOutput, error) {
-	reqCtx := policy.NewContext()
-	reqCtx.SetMulti("aws:TagKeys", in.TagKeys...)
-	_, err := s.modifyUser(ctx, caller, deref(in.UserName), "iam:UntagUser", reqCtx, false, func(_ *txn, u *directory.User) error {
-		u.Tags = removeTags(u.Tags, in.TagKeys)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.UntagUserOutput{}, nil
+	return output(&sdk.UntagUserOutput{}, users.untag(ctx, s, caller, deref(in.UserName), "iam:UntagUser", in.TagKeys))
 }
 
 // ListUserTags lists a user's tags.
 func (s *Service) ListUserTags(_ context.Context, caller *directory.Caller, in *sdk.ListUserTagsInput) (*sdk.ListUserTagsOutput, error) {
-	snap := s.dir.Snapshot()
-	u, err := usrAuthorized(snap, caller, deref(in.UserName), "iam:ListUserTags", nil, false)
-	if err != nil {
-		return nil, err
-	}
-	p, err := paginate(sdkTags(u.Tags), func(t types.Tag) string { return deref(t.Key) }, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.ListUserTagsOutput{Tags: append([]types.Tag{}, p.Items...), IsTruncated: p.Truncated, Marker: p.Marker}, nil
+	p, err := users.listTags(s.dir.Snapshot(), caller, deref(in.UserName), "iam:ListUserTags", in.Marker, in.MaxItems)
+	return output(&sdk.ListUserTagsOutput{Tags: p.Items, IsTruncated: p.Truncated, Marker: p.Marker}, err)
 }
 
 // PutUserPolicy adds or replaces an inline policy of a user.
 func (s *Service) PutUserPolicy(ctx context.Context, caller *directory.Caller, in *sdk.PutUserPolicyInput) (*sdk.PutUserPolicyOutput, error) {
-	name := deref(in.PolicyName)
-	if err := checkName(name, "policyName", maxPolicyNameLen); err != nil {
-		return nil, err
-	}
-	_, err := s.modifyUser(ctx, caller, deref(in.UserName), "iam:PutUserPolicy", nil, true, func(_ *txn, u *directory.User) error {
-		return putInline(&u.Principal, name, deref(in.PolicyDocument), usrMaxInlineTotalChars, "user")
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.PutUserPolicyOutput{}, nil
+	err := users.putPolicy(ctx, s, caller, deref(in.UserName), "iam:PutUserPolicy", deref(in.PolicyName), deref(in.PolicyDocument))
+	return output(&sdk.PutUserPolicyOutput{}, err)
 }
 
 // GetUserPolicy returns an inline policy of a user.
 func (s *Service) GetUserPolicy(_ context.Context, caller *directory.Caller, in *sdk.GetUserPolicyInput) (*sdk.GetUserPolicyOutput, error) {
-	snap := s.dir.Snapshot()
-	u, err := usrAuthorized(snap, caller, deref(in.UserName), "iam:GetUserPolicy", nil, false)
+	u, ip, err := users.getPolicy(s.dir.Snapshot(), caller, deref(in.UserName), "iam:GetUserPolicy", deref(in.PolicyName))
 	if err != nil {
 		return nil, err
-	}
-	ip, _ := u.InlineByName(deref(in.PolicyName))
-	if ip == nil {
-		return nil, noSuchEntity("The user policy with name %s cannot be found.", deref(in.PolicyName))
 	}
 	return &sdk.GetUserPolicyOutput{UserName: ptr(u.Name), PolicyName: ptr(ip.Name), PolicyDocument: ptr(encodeDocument(ip.Document))}, nil
 }
 
 // ListUserPolicies lists the names of a user's inline policies.
 func (s *Service) ListUserPolicies(_ context.Context, caller *directory.Caller, in *sdk.ListUserPoliciesInput) (*sdk.ListUserPoliciesOutput, error) {
-	snap := s.dir.Snapshot()
-	u, err := usrAuthorized(snap, caller, deref(in.UserName), "iam:ListUserPolicies", nil, false)
-	if err != nil {
-		return nil, err
-	}
-	p, err := inlineNames(&u.Principal, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.ListUserPoliciesOutput{PolicyNames: append([]string{}, p.Items...), IsTruncated: p.Truncated, Marker: p.Marker}, nil
+	p, err := users.listPolicies(s.dir.Snapshot(), caller, deref(in.UserName), "iam:ListUserPolicies", in.Marker, in.MaxItems)
+	return output(&sdk.ListUserPoliciesOutput{PolicyNames: p.Items, IsTruncated: p.Truncated, Marker: p.Marker}, err)
 }
 
 // DeleteUserPolicy deletes an inline policy of a user.
 func (s *Service) DeleteUserPolicy(ctx context.Context, caller *directory.Caller, in *sdk.DeleteUserPolicyInput) (*sdk.DeleteUserPolicyOutput, error) {
-	_, err := s.modifyUser(ctx, caller, deref(in.UserName), "iam:DeleteUserPolicy", nil, true, func(_ *txn, u *directory.User) error {
-		_, i := u.InlineByName(deref(in.PolicyName))
-		if i < 0 {
-			return noSuchEntity("The user policy with name %s cannot be found.", deref(in.PolicyName))
-		}
-		u.Inline = append(u.Inline[:i:i], u.Inline[i+1:]...)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.DeleteUserPolicyOutput{}, nil
-}
-
-// usrPolicyARNContext is the request context of an attach or detach.
-func usrPolicyARNContext(policyARN string) *policy.Context {
-	reqCtx := policy.NewContext()
-	reqCtx.Set("iam:PolicyARN", policyARN)
-	return reqCtx
+	err := users.deletePolicy(ctx, s, caller, deref(in.UserName), "iam:DeleteUserPolicy", deref(in.PolicyName))
+	return output(&sdk.DeleteUserPolicyOutput{}, err)
 }
 
 // AttachUserPolicy attaches a managed policy to a user.
 func (s *Service) AttachUserPolicy(ctx context.Context, caller *directory.Caller, in *sdk.AttachUserPolicyInput) (*sdk.AttachUserPolicyOutput, error) {
-	_, err := s.modifyUser(ctx, caller, deref(in.UserName), "iam:AttachUserPolicy", usrPolicyARNContext(deref(in.PolicyArn)), true, func(t *txn, u *directory.User) error {
-		var err error
-		u.Attached, err = attachTo(t.Snap, caller.AccountID, u.Attached, deref(in.PolicyArn), "PoliciesPerUser")
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.AttachUserPolicyOutput{}, nil
+	err := users.attachPolicy(ctx, s, caller, deref(in.UserName), "iam:AttachUserPolicy", deref(in.PolicyArn))
+	return output(&sdk.AttachUserPolicyOutput{}, err)
 }
 
 // DetachUserPolicy detaches a managed policy from a user.
 func (s *Service) DetachUserPolicy(ctx context.Context, caller *directory.Caller, in *sdk.DetachUserPolicyInput) (*sdk.DetachUserPolicyOutput, error) {
-	_, err := s.modifyUser(ctx, caller, deref(in.UserName), "iam:DetachUserPolicy", usrPolicyARNContext(deref(in.PolicyArn)), true, func(_ *txn, u *directory.User) error {
-		var err error
-		u.Attached, err = detachFrom(u.Attached, deref(in.PolicyArn))
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.DetachUserPolicyOutput{}, nil
+	err := users.detachPolicy(ctx, s, caller, deref(in.UserName), "iam:DetachUserPolicy", deref(in.PolicyArn))
+	return output(&sdk.DetachUserPolicyOutput{}, err)
 }
 
 // ListAttachedUserPolicies lists the managed policies attached to a user.
 func (s *Service) ListAttachedUserPolicies(_ context.Context, caller *directory.Caller, in *sdk.ListAttachedUserPoliciesInput) (*sdk.ListAttachedUserPoliciesOutput, error) {
-	snap := s.dir.Snapshot()
-	u, err := usrAuthorized(snap, caller, deref(in.UserName), "iam:ListAttachedUserPolicies", nil, false)
-	if err != nil {
-		return nil, err
-	}
-	p, err := attachedPolicies(snap, u.Attached, in.PathPrefix, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.ListAttachedUserPoliciesOutput{AttachedPolicies: append([]types.AttachedPolicy{}, p.Items...), IsTruncated: p.Truncated, Marker: p.Marker}, nil
+	p, err := users.listAttachedPolicies(s.dir.Snapshot(), caller, deref(in.UserName), "iam:ListAttachedUserPolicies", in.PathPrefix, in.Marker, in.MaxItems)
+	return output(&sdk.ListAttachedUserPoliciesOutput{AttachedPolicies: p.Items, IsTruncated: p.Truncated, Marker: p.Marker}, err)
 }
 
 // PutUserPermissionsBoundary sets a user's permissions boundary.
 func (s *Service) PutUserPermissionsBoundary(ctx context.Context, caller *directory.Caller, in *sdk.PutUserPermissionsBoundaryInput) (*sdk.PutUserPermissionsBoundaryOutput, error) {
-	reqCtx := policy.NewContext()
-	reqCtx.Set("iam:PermissionsBoundary", deref(in.PermissionsBoundary))
-	_, err := s.modifyUser(ctx, caller, deref(in.UserName), "iam:PutUserPermissionsBoundary", reqCtx, false, func(t *txn, u *directory.User) error {
-		if err := checkBoundary(t.Snap, caller.AccountID, deref(in.PermissionsBoundary)); err != nil {
-			return err
-		}
-		u.Boundary = deref(in.PermissionsBoundary)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.PutUserPermissionsBoundaryOutput{}, nil
+	err := users.putPermissionsBoundary(ctx, s, caller, deref(in.UserName), "iam:PutUserPermissionsBoundary", deref(in.PermissionsBoundary))
+	return output(&sdk.PutUserPermissionsBoundaryOutput{}, err)
 }
 
 // DeleteUserPermissionsBoundary removes a user's permissions boundary.
 func (s *Service) DeleteUserPermissionsBoundary(ctx context.Context, caller *directory.Caller, in *sdk.DeleteUserPermissionsBoundaryInput) (*sdk.DeleteUserPermissionsBoundaryOutput, error) {
-	_, err := s.modifyUser(ctx, caller, deref(in.UserName), "iam:DeleteUserPermissionsBoundary", nil, true, func(_ *txn, u *directory.User) error {
-		if u.Boundary == "" {
-			return noSuchEntity("The user with name %s does not have a permissions boundary.", u.Name)
-		}
-		u.Boundary = ""
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sdk.DeleteUserPermissionsBoundaryOutput{}, nil
+	err := users.deletePermissionsBoundary(ctx, s, caller, deref(in.UserName), "iam:DeleteUserPermissionsBoundary")
+	return output(&sdk.DeleteUserPermissionsBoundaryOutput{}, err)
 }

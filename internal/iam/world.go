@@ -191,7 +191,7 @@ func (s *Service) applyRole(ctx context.Context, root *directory.Caller, r world
 		return err
 	}
 	if err != nil { // it exists: set the declared properties
-		cur, _ := getRole(s.dir.Snapshot().AccountIAM(root.AccountID), r.Name)
+		cur, _ := roles.find(s.dir.Snapshot().AccountIAM(root.AccountID), r.Name)
 		if cur.TrustPolicy != r.Trust {
 			if _, err := s.UpdateAssumeRolePolicy(ctx, root, &sdk.UpdateAssumeRolePolicyInput{RoleName: &r.Name, PolicyDocument: &r.Trust}); err != nil {
 				return err
@@ -250,9 +250,9 @@ func (s *Service) importAccessKey(ctx context.Context, account, userName string,
 		if err != nil {
 			return err
 		}
-		u, ok := t.Snap.AccountIAM(account).Users[directory.Key(userName)]
-		if !ok {
-			return noSuchEntity("The user with name %s cannot be found.", userName)
+		u, err := users.find(t.Snap.AccountIAM(account), userName)
+		if err != nil {
+			return err
 		}
 		key := &directory.AccessKey{AccessKeyID: k.ID, AccountID: account, UserName: u.Name, Status: directory.StatusActive,
 			CreateDate: s.now().UTC().Truncate(time.Second), SealedSecret: sealed, Secret: k.Secret}
