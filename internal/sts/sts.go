@@ -112,6 +112,11 @@ func (s *Service) AssumeRole(_ context.Context, caller *directory.Caller, in *sd
 		return nil, err
 	}
 
+	if caller.IsRoot() {
+		// AWS: "You cannot use AWS account root user credentials to call
+		// AssumeRole."
+		return nil, accessDenied("Roles may not be assumed by root accounts.")
+	}
 	snap := s.dir.Snapshot()
 	a, err := parseRoleARN(roleARN)
 	if err != nil {

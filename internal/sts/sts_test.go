@@ -470,3 +470,22 @@ func TestSessionTagsArePrincipalTags(t *testing.T) {
 		t.Fatalf("GetRole on the role tag's value: %v", err)
 	}
 }
+
+// A root user may not assume a role, even one whose trust names its own
+// account's root and which it would otherwise be allowed everything on:
+// AWS answers "Roles may not be assumed by root accounts.".
+func TestRootMayNotAssumeRoles(t *testing.T) {
+	env := startWorld(t, `accounts:
+  - id: "111111111111"
+    name: account-a
+    roles:
+      - name: self-trusting
+        trust: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"}]}'
+`)
+	_, err := sts.NewFromConfig(env.RootConfig(testenv.AccountA)).AssumeRole(context.Background(), &sts.AssumeRoleInput{
+		RoleArn: aws.String("arn:aws:iam::111111111111:role/self-trusting"), RoleSessionName: aws.String("root"),
+	})
+	if testenv.ErrorCode(err) != "AccessDenied" || !strings.Contains(err.Error(), "Roles may not be assumed by root accounts.") {
+		t.Fatalf("the root user assuming a role its account trusts: %v", err)
+	}
+}
