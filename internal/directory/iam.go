@@ -151,6 +151,17 @@ type AccountIAM struct {
 	OIDCProviders    map[string]*OIDCProvider  // by ARN
 	InstanceProfiles map[string]*InstanceProfile
 	Aliases          []string
+	// Account-level families and settings (iamaccount.go).
+	SAMLProviders      map[string]*SAMLProvider      // by ARN
+	ServerCertificates map[string]*ServerCertificate // by lower-cased name
+	DeletionTasks      map[string]*DeletionTask      // service-linked role deletions, by task ID
+	PasswordPolicy     *PasswordPolicy               // nil: none
+	// GlobalEndpointTokenVersion is the account's STS preference,
+	// "v1Token" or "v2Token"; empty means AWS's default, v1Token.
+	GlobalEndpointTokenVersion string
+	// Credentials are the users' credentials other than access keys
+	// (credentials.go).
+	Credentials UserCredentials
 }
 
 // NewAccountIAM returns empty IAM state.
@@ -159,6 +170,9 @@ func NewAccountIAM() *AccountIAM {
 		Users: map[string]*User{}, Groups: map[string]*Group{}, Roles: map[string]*Role{},
 		Policies: map[string]*ManagedPolicy{}, OIDCProviders: map[string]*OIDCProvider{},
 		InstanceProfiles: map[string]*InstanceProfile{},
+		SAMLProviders:    map[string]*SAMLProvider{}, ServerCertificates: map[string]*ServerCertificate{},
+		DeletionTasks: map[string]*DeletionTask{},
+		Credentials:   NewUserCredentials(),
 	}
 }
 
@@ -169,6 +183,10 @@ func (a *AccountIAM) Clone() *AccountIAM {
 		Users: cloneMap(a.Users), Groups: cloneMap(a.Groups), Roles: cloneMap(a.Roles),
 		Policies: cloneMap(a.Policies), OIDCProviders: cloneMap(a.OIDCProviders),
 		InstanceProfiles: cloneMap(a.InstanceProfiles), Aliases: append([]string(nil), a.Aliases...),
+		SAMLProviders: cloneMap(a.SAMLProviders), ServerCertificates: cloneMap(a.ServerCertificates),
+		DeletionTasks: cloneMap(a.DeletionTasks), PasswordPolicy: a.PasswordPolicy,
+		GlobalEndpointTokenVersion: a.GlobalEndpointTokenVersion,
+		Credentials:                a.Credentials.Clone(),
 	}
 }
 

@@ -51,6 +51,10 @@ type entity[T any] struct {
 	// account does not own (AWS managed policies), once the action is
 	// authorized.
 	immutable func(caller *directory.Caller, action, id string) error
+	// protected, when set, refuses action on an entity of the account's
+	// own that IAM does not let its account change (service-linked roles:
+	// UnmodifiableEntity), once the action is authorized; nil lets it.
+	protected func(action string, e *T) error
 	// conflicts, when set, says why an entity can't be deleted yet, as
 	// IAM's DeleteConflict.
 	conflicts func(snap *directory.Snapshot, account string, e *T) error
@@ -193,6 +197,11 @@ func (d *entity[T]) resolve(snap *directory.Snapshot, caller *directory.Caller, 
 	}
 	if err := authorize(snap, caller, action, d.fields(e).ARN, d.requestContext(e, action, reqCtx)); err != nil {
 		return nil, err
+	}
+	if change && d.protected != nil {
+		if err := d.protected(action, e); err != nil {
+			return nil, err
+		}
 	}
 	return e, nil
 }

@@ -33,6 +33,10 @@ func deleteConflict(format string, args ...any) *Error {
 	return &Error{Status: http.StatusConflict, Code: "DeleteConflict", Message: fmt.Sprintf(format, args...)}
 }
 
+func unmodifiableEntity(format string, args ...any) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "UnmodifiableEntity", Message: fmt.Sprintf(format, args...)}
+}
+
 func invalidInput(format string, args ...any) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: "InvalidInput", Message: fmt.Sprintf(format, args...)}
 }

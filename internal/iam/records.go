@@ -33,6 +33,14 @@ func decodeIAMRecord(r store.Record, acct func(string) *directory.AccountIAM) er
 		err = decodeEntity(oidcProviders, r, acct, nil)
 	case kindInstanceProfile:
 		err = decodeEntity(instanceProfiles, r, acct, nil)
+	case kindSAMLProvider:
+		err = decodeEntity(samlProviders, r, acct, nil)
+	case kindServerCertificate:
+		err = decodeEntity(serverCertificates, r, acct, nil)
+	case kindDeletionTask, kindPasswordPolicy, kindSTSPreferences:
+		err = decodeAccountSetting(r, acct(r.Account))
+	case kindLoginProfile, kindSSHPublicKey, kindServiceCredential, kindSigningCertificate, kindMFADevice:
+		err = decodeCredential(r, acct(r.Account))
 	case kindAlias:
 		a := acct(r.Account)
 		a.Aliases = append(a.Aliases, r.ID)

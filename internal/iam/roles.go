@@ -40,6 +40,7 @@ var roles = &entity[directory.Role]{
 		clonePrincipal(&r.Principal)
 		return &r
 	},
+	protected: protectServiceLinked,
 	conflicts: func(snap *directory.Snapshot, account string, r *directory.Role) error {
 		if err := policiesConflict(&r.Principal); err != nil {
 			return err
@@ -121,6 +122,9 @@ func (s *Service) CreateRole(ctx context.Context, caller *directory.Caller, in *
 	name := deref(in.RoleName)
 	path, err := roles.checkCreate(name, in.Path)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkRolePath(path); err != nil {
 		return nil, err
 	}
 	if len(deref(in.Description)) > maxDescriptionLen {

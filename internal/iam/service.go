@@ -30,6 +30,19 @@ const (
 	kindOIDCProvider    = "oidcprovider"
 	kindInstanceProfile = "instanceprofile"
 	kindAlias           = "alias"
+	// Account-level families and settings (samlproviders.go,
+	// servercertificates.go, servicelinkedroles.go, accountsettings.go).
+	kindSAMLProvider      = "samlprovider"
+	kindServerCertificate = "servercertificate"
+	kindDeletionTask      = "slrdeletiontask"
+	kindPasswordPolicy    = "passwordpolicy"
+	kindSTSPreferences    = "stspreferences"
+	// Users' credentials beyond access keys (credentials.go).
+	kindLoginProfile       = "loginprofile"
+	kindSSHPublicKey       = "sshpublickey"
+	kindServiceCredential  = "servicecredential"
+	kindSigningCertificate = "signingcertificate"
+	kindMFADevice          = "virtualmfadevice"
 )
 
 // Service is the IAM service. Writes are serialized; reads go to the

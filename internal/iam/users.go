@@ -41,15 +41,24 @@ var users = &entity[directory.User]{
 }
 
 // usrDeleteConflicts says why a user can't be deleted yet: it still has
-// access keys, policies or group memberships.
+// a login profile, access keys, other credentials (signing certificates,
+// MFA devices, SSH public keys, service-specific credentials), policies or
+// group memberships; IAM names the first it finds in that order.
 func usrDeleteConflicts(snap *directory.Snapshot, account string, u *directory.User) error {
+	acct := snap.AccountIAM(account)
+	if err := credLoginConflict(acct, u); err != nil {
+		return err
+	}
 	if len(usrKeys(snap, account, u.Name)) > 0 {
 		return deleteConflict("Cannot delete entity, must delete access keys first.")
+	}
+	if err := credConflicts(acct, u); err != nil {
+		return err
 	}
 	if err := policiesConflict(&u.Principal); err != nil {
 		return err
 	}
-	if len(snap.AccountIAM(account).GroupsOf(u.Name)) > 0 {
+	if len(acct.GroupsOf(u.Name)) > 0 {
 		return deleteConflict(conflictGroupMembers)
 	}
 	return nil
@@ -218,8 +227,9 @@ func usrRenamed(t *txn, account string, old, u *directory.User) error {
 	return nil
 }
 
-// DeleteUser deletes a user that has no access keys, policies or group
-// memberships.
+// DeleteUser deletes a user that has no credentials (login profile,
+// access keys, signing certificates, MFA devices, SSH public keys,
+// service-specific credentials), policies or group memberships.
 func (s *Service) DeleteUser(ctx context.Context, caller *directory.Caller, in *sdk.DeleteUserInput) (*sdk.DeleteUserOutput, error) {
 	return output(&sdk.DeleteUserOutput{}, users.delete(ctx, s, caller, deref(in.UserName), "iam:DeleteUser"))
 }
