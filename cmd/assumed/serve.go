@@ -22,6 +22,8 @@ type serveOptions struct {
 	// publicURL and oidcAllowHTTP: see app.Options.
 	publicURL     string
 	oidcAllowHTTP bool
+	// tls: see app.Options.TLS.
+	tls bool
 	// metricsListen: see app.Options.MetricsListen.
 	metricsListen string
 	// backend: see app.Options.Backend.
@@ -44,7 +46,12 @@ account, with that account's root access key, so that
   AWS_SHARED_CREDENTIALS_FILE=DATA-DIR/credentials AWS_CONFIG_FILE=DATA-DIR/config \
   AWS_ENDPOINT_URL=http://127.0.0.1:4599 aws --profile default iam get-user
 
-works with no other step.`,
+works with no other step.
+
+With --tls the APIs are served over HTTPS, with a certificate issued by the
+data directory's own CA (made on first use and kept: DATA-DIR/ca.pem). Trust
+that file: AWS_CA_BUNDLE=DATA-DIR/ca.pem for the AWS CLI and SDKs, and
+custom_ca_bundle in Terraform's aws provider.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -55,7 +62,8 @@ works with no other step.`,
 	cmd.Flags().StringVar(&opt.listen, "listen", "127.0.0.1:4599", "address to listen on")
 	cmd.Flags().StringVar(&opt.dataDir, "data-dir", ".assumed", "directory for the database, keys and the credentials file")
 	cmd.Flags().BoolVar(&opt.pprof, "pprof", false, "serve Go's profiler under /_assumed/debug/pprof/ (for benchmarks)")
-	cmd.Flags().StringVar(&opt.publicURL, "public-url", "", "URL clients reach this server at; cluster OIDC issuer URLs are built from it (default http://LISTEN-ADDRESS)")
+	cmd.Flags().BoolVar(&opt.tls, "tls", false, "serve HTTPS with a certificate of the data dir's own CA (DATA-DIR/ca.pem: trust it with AWS_CA_BUNDLE); the certificate names the listen address, localhost, 127.0.0.1, ::1 and the --public-url host")
+	cmd.Flags().StringVar(&opt.publicURL, "public-url", "", "URL clients reach this server at; cluster OIDC issuer URLs and endpoints are built from it (default http://LISTEN-ADDRESS, https:// with --tls). A host without a port, such as https://oidc.assumed.test, gives issuer URLs AWS's rules (and Terraform) accept; assumed verifies them from memory, so the name needs no DNS")
 	cmd.Flags().BoolVar(&opt.oidcAllowHTTP, "oidc-allow-http", false, "accept web-identity issuers over plain http and OIDC provider URLs with a port (local issuers in tests and labs)")
 	cmd.Flags().StringVar(&opt.metricsListen, "metrics-listen", "", "serve /_assumed/metrics on this address of its own (e.g. 127.0.0.1:9599) instead of the API listener")
 	cmd.Flags().StringVar(&opt.backend, "backend", "", "where the resources of every other AWS service live (S3, DynamoDB, ECR, …): \"moto\" starts moto_server from PATH (pip install 'moto[server]') on a private Unix socket, or the http(s)://HOST:PORT or unix:///PATH (a Unix socket) of a running moto, LocalStack or other AWS-compatible server; requests are authorized here, then forwarded to it. Without it, other services answer with an error saying how to add one")
@@ -74,7 +82,7 @@ func runServe(ctx context.Context, opt serveOptions, logOut io.Writer) error {
 	}
 	// A server that could not start or stopped on an error is not a
 	// mistake in the command line: exit 1, without pointing to --help.
-	if err := app.Run(ctx, app.Options{Listen: opt.listen, DataDir: opt.dataDir, World: w, WorldFile: opt.config, Pprof: opt.pprof, Ready: opt.ready, PublicURL: opt.publicURL, OIDCAllowHTTP: opt.oidcAllowHTTP, MetricsListen: opt.metricsListen, Backend: opt.backend}, logOut); err != nil {
+	if err := app.Run(ctx, app.Options{Listen: opt.listen, DataDir: opt.dataDir, World: w, WorldFile: opt.config, Pprof: opt.pprof, Ready: opt.ready, PublicURL: opt.publicURL, TLS: opt.tls, OIDCAllowHTTP: opt.oidcAllowHTTP, MetricsListen: opt.metricsListen, Backend: opt.backend}, logOut); err != nil {
 		return &exitError{code: exitFailure, err: err}
 	}
 	return nil

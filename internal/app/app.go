@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +31,7 @@ import (
 	"github.com/assumed-dev/assumed/internal/store"
 	"github.com/assumed-dev/assumed/internal/store/sqlite"
 	"github.com/assumed-dev/assumed/internal/sts"
+	"github.com/assumed-dev/assumed/internal/tlsca"
 	"github.com/assumed-dev/assumed/internal/world"
 )
 
@@ -43,8 +45,12 @@ type Options struct {
 	// Pprof serves Go's profiler under /_assumed/debug/pprof/.
 	Pprof bool
 	// PublicURL is the URL clients reach the server at; cluster issuer
-	// URLs are built from it. Empty means http://LISTEN-ADDRESS.
+	// URLs and endpoints are built from it. Empty means
+	// http://LISTEN-ADDRESS (https:// with TLS).
 	PublicURL string
+	// TLS serves the APIs over HTTPS with a certificate of the data
+	// dir's own CA (DIR/ca.pem, see package tlsca).
+	TLS bool
 	// OIDCAllowHTTP accepts web-identity issuers (and OIDC provider URLs)
 	// over plain http, with a port: for local issuers in tests and labs.
 	OIDCAllowHTTP bool
@@ -91,6 +97,15 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The data dir's CA: it signs the HTTPS listener's certificate and is
+	// the simulated clusters' certificateAuthority, with or without TLS.
+	ca, created, err := tlsca.Load(dir.Path(), time.Now())
+	if err != nil {
+		return fmt.Errorf("data dir %s: %w", opt.DataDir, err)
+	}
+	if created {
+		log.Info("created the data dir's certificate authority", "ca_file", ca.CertPath(), "ca_sha256", ca.Fingerprint())
+	}
 	sealer, err := creds.NewSealer(key)
 	if err != nil {
 		return err
@@ -111,6 +126,7 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 		return err
 	}
 	eksSvc := eks.New(svc.Writer(), sealer, log)
+	eksSvc.SetCertificateAuthority(ca.CertPEM())
 	ring, err := loadKeyRing(ctx, st, sealer, time.Now())
 	if err != nil {
 		return err
@@ -167,9 +183,24 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 		}
 	}
 	addr := srv.Addr().String()
+	scheme := "http://"
+	if opt.TLS {
+		scheme = "https://"
+	}
 	publicURL := opt.PublicURL
 	if publicURL == "" {
-		publicURL = "http://" + addr
+		publicURL = scheme + addr
+	}
+	if opt.TLS {
+		names := tlsca.ServerNames(opt.Listen, addr, publicURL)
+		cert, issued, err := ca.ServerCertificate(names, time.Now())
+		if err != nil {
+			return fmt.Errorf("data dir %s: %w", opt.DataDir, err)
+		}
+		if issued {
+			log.Info("issued the server certificate", "names", strings.Join(names, ","), "not_after", cert.Leaf.NotAfter.UTC().Format(time.RFC3339))
+		}
+		srv.SetTLS(&tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12})
 	}
 	eksSvc.SetPublicURL(publicURL)
 	stsSvc.SetWebIdentityVerifier(oidc.NewVerifier(oidc.VerifierConfig{AllowHTTP: opt.OIDCAllowHTTP, Local: eksSvc.LocalKeys}))
@@ -198,7 +229,12 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 	if a := srv.MetricsAddr(); a != nil {
 		metricsAt = a.String()
 	}
-	log.Info("assumed is serving", "addr", addr, "metrics_addr", metricsAt, "public_url", publicURL, "data_dir", opt.DataDir, "credentials", filepath.Join(opt.DataDir, "credentials"))
+	caFile, err := filepath.Abs(ca.CertPath())
+	if err != nil {
+		caFile = ca.CertPath()
+	}
+	// ca_file is for AWS_CA_BUNDLE and Terraform's custom_ca_bundle.
+	log.Info("assumed is serving", "addr", addr, "tls", opt.TLS, "metrics_addr", metricsAt, "public_url", publicURL, "data_dir", opt.DataDir, "credentials", filepath.Join(opt.DataDir, "credentials"), "ca_file", caFile)
 	errc := make(chan error, 1)
 	serving = true
 	go func() { errc <- srv.Serve() }()

@@ -25,17 +25,71 @@ type Cluster struct {
 	SealedSigningKeys []byte `json:"sealedSigningKeys"`
 	// SigningKeys is the key set in plain form, present in memory only.
 	SigningKeys []byte `json:"-"`
-	// VPCConfig is the resourcesVpcConfig the cluster was created with,
-	// kept to echo it back.
+	// VPCConfig is the resourcesVpcConfig the cluster was created with
+	// (and updated to), kept to echo it back.
 	VPCConfig *ClusterVPCConfig `json:"vpcConfig,omitempty"`
+	// The rest of the cluster's configuration, as CreateCluster and
+	// UpdateClusterConfig set it; an empty field takes EKS's default.
+	Network            *ClusterNetwork     `json:"network,omitempty"`
+	LogTypes           []string            `json:"logTypes,omitempty"` // enabled control-plane log types
+	AuthenticationMode string              `json:"authenticationMode,omitempty"`
+	BootstrapAdmin     *bool               `json:"bootstrapClusterCreatorAdminPermissions,omitempty"`
+	SupportType        string              `json:"supportType,omitempty"` // upgradePolicy
+	ZonalShift         *bool               `json:"zonalShift,omitempty"`
+	DeletionProtection *bool               `json:"deletionProtection,omitempty"`
+	Compute            *ClusterCompute     `json:"compute,omitempty"`
+	BlockStorage       *bool               `json:"blockStorage,omitempty"`
+	Encryption         []ClusterEncryption `json:"encryption,omitempty"`
+	// Updates are the cluster's updates (UpdateClusterVersion,
+	// UpdateClusterConfig), oldest first.
+	Updates []ClusterUpdate `json:"updates,omitempty"`
 }
 
 // ClusterVPCConfig is what CreateCluster's resourcesVpcConfig said.
 type ClusterVPCConfig struct {
-	SubnetIDs        []string `json:"subnetIds,omitempty"`
-	SecurityGroupIDs []string `json:"securityGroupIds,omitempty"`
-	PublicAccess     bool     `json:"publicAccess"`
-	PrivateAccess    bool     `json:"privateAccess"`
+	SubnetIDs         []string `json:"subnetIds,omitempty"`
+	SecurityGroupIDs  []string `json:"securityGroupIds,omitempty"`
+	PublicAccess      bool     `json:"publicAccess"`
+	PrivateAccess     bool     `json:"privateAccess"`
+	PublicAccessCIDRs []string `json:"publicAccessCidrs,omitempty"`
+}
+
+// ClusterNetwork is a cluster's kubernetesNetworkConfig.
+type ClusterNetwork struct {
+	ServiceIPv4CIDR      string `json:"serviceIpv4Cidr,omitempty"`
+	IPFamily             string `json:"ipFamily,omitempty"`
+	ElasticLoadBalancing *bool  `json:"elasticLoadBalancing,omitempty"`
+}
+
+// ClusterCompute is a cluster's computeConfig (EKS Auto Mode).
+type ClusterCompute struct {
+	Enabled     *bool    `json:"enabled,omitempty"`
+	NodePools   []string `json:"nodePools,omitempty"`
+	NodeRoleARN string   `json:"nodeRoleArn,omitempty"`
+}
+
+// ClusterEncryption is one of a cluster's encryptionConfig entries.
+type ClusterEncryption struct {
+	Resources []string `json:"resources,omitempty"`
+	KeyARN    string   `json:"keyArn,omitempty"`
+}
+
+// ClusterUpdate is an update of a cluster, as DescribeUpdate shows it.
+type ClusterUpdate struct {
+	ID        string               `json:"id"`
+	Type      string               `json:"type"`
+	Status    string               `json:"status"`
+	Params    []ClusterUpdateParam `json:"params,omitempty"`
+	CreatedAt time.Time            `json:"createdAt"`
+	// ClientRequestToken is the request's idempotency token: a retry
+	// with it answers with this update.
+	ClientRequestToken string `json:"clientRequestToken,omitempty"`
+}
+
+// ClusterUpdateParam is one parameter of an update.
+type ClusterUpdateParam struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
 }
 
 // clusterNamePattern is EKS's rule for cluster names (1-100 characters).

@@ -1,8 +1,10 @@
 // Package eks is the subset of the EKS API that `assumed` simulates:
-// clusters (CreateCluster, DescribeCluster, ListClusters, DeleteCluster),
-// each with its own OIDC issuer whose service-account tokens pods present
-// to AssumeRoleWithWebIdentity (IRSA). The issuer's signing keys are kept
-// in the store, sealed, and rotate with the old key published until the
+// clusters (CreateCluster, DescribeCluster, ListClusters, DeleteCluster,
+// UpdateClusterVersion, UpdateClusterConfig and their updates), pod
+// identity associations and the tags of both, each cluster with its own
+// OIDC issuer whose service-account tokens pods present to
+// AssumeRoleWithWebIdentity (IRSA). The issuer's signing keys are kept in
+// the store, sealed, and rotate with the old key published until the
 // tokens it signed have expired.
 package eks
 
@@ -14,6 +16,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"sort"
 	"strings"
@@ -58,6 +61,9 @@ type Service struct {
 	log       *slog.Logger
 	now       func() time.Time
 	publicURL atomic.Pointer[string]
+	// caPEM is the certificate clusters describe as their
+	// certificateAuthority (the data dir's CA).
+	caPEM atomic.Pointer[[]byte]
 }
 
 // New returns the service writing through w and sealing signing keys
@@ -73,6 +79,13 @@ func New(w *directory.Writer, sealer *creds.Sealer, log *slog.Logger) *Service {
 func (s *Service) SetPublicURL(u string) {
 	u = strings.TrimRight(u, "/")
 	s.publicURL.Store(&u)
+}
+
+// SetCertificateAuthority sets the CA certificate (PEM) that clusters
+// describe as their certificateAuthority.
+func (s *Service) SetCertificateAuthority(pem []byte) {
+	b := append([]byte(nil), pem...)
+	s.caPEM.Store(&b)
 }
 
 // PublicURL is the URL issuer URLs are built from.
@@ -129,8 +142,36 @@ func invalidParameter(format string, args ...any) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: "InvalidParameterException", Message: fmt.Sprintf(format, args...)}
 }
 
+func invalidRequest(format string, args ...any) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "InvalidRequestException", Message: fmt.Sprintf(format, args...)}
+}
+
 func clusterNotFound(name string) *Error {
 	return &Error{Status: http.StatusNotFound, Code: "ResourceNotFoundException", Message: "No cluster found for name: " + name + ".", ClusterName: name}
+}
+
+// withResourceTags adds a resource's tags to ctx (nil: a new context) as
+// aws:ResourceTag/… keys.
+func withResourceTags(ctx *policy.Context, tags map[string]string) *policy.Context {
+	if len(tags) == 0 {
+		return ctx
+	}
+	if ctx == nil {
+		ctx = policy.NewContext()
+	}
+	for k, v := range tags {
+		ctx.Set("aws:ResourceTag/"+k, v)
+	}
+	return ctx
+}
+
+// clusterTagContext is the authorization context of an action on the
+// caller's cluster name: its tags as aws:ResourceTag/… when it exists.
+func clusterTagContext(snap *directory.Snapshot, caller *directory.Caller, name string, ctx *policy.Context) *policy.Context {
+	if c, ok := snap.Clusters[directory.ClusterKey(caller.AccountID, region(caller), name)]; ok {
+		return withResourceTags(ctx, c.Tags)
+	}
+	return ctx
 }
 
 // authorize checks one EKS (or IAM) action on a resource.
@@ -157,7 +198,8 @@ func checkClusterName(name string) error {
 
 // CreateCluster creates a cluster with a new OIDC issuer. Creating one
 // needs eks:CreateCluster on the cluster and iam:PassRole on its role, as
-// in AWS; the simulated cluster is ACTIVE at once.
+// in AWS; the simulated cluster is ACTIVE at once. The request's
+// configuration is kept and described back (see config.go).
 func (s *Service) CreateCluster(ctx context.Context, caller *directory.Caller, in *sdk.CreateClusterInput) (*sdk.CreateClusterOutput, error) {
 	name := aws.ToString(in.Name)
 	if err := checkClusterName(name); err != nil {
@@ -166,26 +208,109 @@ func (s *Service) CreateCluster(ctx context.Context, caller *directory.Caller, i
 	if err := checkRoleARN("roleArn", aws.ToString(in.RoleArn)); err != nil {
 		return nil, err
 	}
-	reg := region(caller)
-	a := clusterARN(reg, caller.AccountID, name)
+	c := &directory.Cluster{Name: name, AccountID: caller.AccountID, Region: region(caller), Version: aws.ToString(in.Version), RoleARN: *in.RoleArn, Tags: maps.Clone(in.Tags)}
+	c.ARN = clusterARN(c.Region, c.AccountID, name)
+	if c.Version == "" {
+		c.Version = defaultVersion
+	}
+	if err := s.configure(c, in); err != nil {
+		return nil, err
+	}
 	snap := s.w.Directory().Snapshot()
-	if err := authorize(snap, caller, "eks:CreateCluster", a, tagContext(in.Tags)); err != nil {
+	if err := authorize(snap, caller, "eks:CreateCluster", c.ARN, tagContext(in.Tags)); err != nil {
 		return nil, err
 	}
 	if err := authorize(snap, caller, "iam:PassRole", *in.RoleArn, nil); err != nil {
 		return nil, err
 	}
-	c := &directory.Cluster{Name: name, AccountID: caller.AccountID, Region: reg, ARN: a, Version: aws.ToString(in.Version), RoleARN: *in.RoleArn, Tags: in.Tags}
-	if c.Version == "" {
-		c.Version = defaultVersion
-	}
-	if v := in.ResourcesVpcConfig; v != nil {
-		c.VPCConfig = &directory.ClusterVPCConfig{SubnetIDs: v.SubnetIds, SecurityGroupIDs: v.SecurityGroupIds, PublicAccess: v.EndpointPublicAccess == nil || *v.EndpointPublicAccess, PrivateAccess: aws.ToBool(v.EndpointPrivateAccess)}
+	if cc := c.Compute; cc != nil && cc.NodeRoleARN != "" {
+		if err := authorize(snap, caller, "iam:PassRole", cc.NodeRoleARN, nil); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.create(ctx, c); err != nil {
 		return nil, err
 	}
 	return &sdk.CreateClusterOutput{Cluster: s.describe(s.w.Directory().Snapshot().Clusters[directory.ClusterKey(c.AccountID, c.Region, c.Name)])}, nil
+}
+
+// configure checks CreateCluster's configuration and stores it in c.
+func (s *Service) configure(c *directory.Cluster, in *sdk.CreateClusterInput) error {
+	if err := checkVersion(c.Version); err != nil {
+		return err
+	}
+	if err := checkTagsMap(in.Tags); err != nil {
+		return err
+	}
+	if err := unsimulated(map[string]bool{
+		"remoteNetworkConfig": in.RemoteNetworkConfig != nil, "outpostConfig": in.OutpostConfig != nil,
+		"controlPlaneScalingConfig": in.ControlPlaneScalingConfig != nil, "kubeApiServerConfig": in.KubeApiServerConfig != nil,
+		"kubeControllerManagerConfig": in.KubeControllerManagerConfig != nil, "kubeSchedulerConfig": in.KubeSchedulerConfig != nil,
+	}); err != nil {
+		return err
+	}
+	var err error
+	if c.VPCConfig, err = vpcConfig(in.ResourcesVpcConfig); err != nil {
+		return err
+	}
+	if c.Network, err = network(in.KubernetesNetworkConfig); err != nil {
+		return err
+	}
+	if in.Logging != nil {
+		if c.LogTypes, err = applyLogging(nil, in.Logging); err != nil {
+			return err
+		}
+	}
+	if a := in.AccessConfig; a != nil {
+		if a.AuthenticationMode != "" {
+			if err := checkAuthMode(a.AuthenticationMode); err != nil {
+				return err
+			}
+			c.AuthenticationMode = string(a.AuthenticationMode)
+		}
+		if a.BootstrapClusterCreatorAdminPermissions != nil {
+			c.BootstrapAdmin = aws.Bool(*a.BootstrapClusterCreatorAdminPermissions)
+		}
+	}
+	if u := in.UpgradePolicy; u != nil && u.SupportType != "" {
+		if err := checkSupportType(u.SupportType); err != nil {
+			return err
+		}
+		c.SupportType = string(u.SupportType)
+	}
+	if z := in.ZonalShiftConfig; z != nil {
+		c.ZonalShift = aws.Bool(aws.ToBool(z.Enabled))
+	}
+	if in.DeletionProtection != nil {
+		c.DeletionProtection = aws.Bool(*in.DeletionProtection)
+	}
+	if c.Compute, err = compute(in.ComputeConfig); err != nil {
+		return err
+	}
+	if sc := in.StorageConfig; sc != nil && sc.BlockStorage != nil {
+		c.BlockStorage = aws.Bool(aws.ToBool(sc.BlockStorage.Enabled))
+	}
+	if c.Encryption, err = encryption(in.EncryptionConfig); err != nil {
+		return err
+	}
+	return nil
+}
+
+// unsimulated refuses the request members (by wire name) that are set
+// and that assumed does not simulate: failing closed, rather than
+// answering as if they had been applied.
+func unsimulated(set map[string]bool) error {
+	var names []string
+	for n, ok := range set {
+		if ok {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	sort.Strings(names)
+	return invalidParameter("assumed does not simulate %s.", strings.Join(names, ", "))
 }
 
 // create stores a new cluster with a new issuer and signing key.
@@ -238,26 +363,6 @@ func (s *Service) setKeys(c *directory.Cluster, ks *oidc.KeySet) error {
 	return nil
 }
 
-// describe is the cluster as EKS describes it.
-func (s *Service) describe(c *directory.Cluster) *types.Cluster {
-	out := &types.Cluster{
-		Name: aws.String(c.Name), Arn: aws.String(c.ARN), CreatedAt: aws.Time(c.CreatedAt),
-		Version: aws.String(c.Version), Status: types.ClusterStatusActive, PlatformVersion: aws.String("eks.1"),
-		Identity: &types.Identity{Oidc: &types.OIDC{Issuer: aws.String(s.IssuerURL(c))}},
-		Tags:     c.Tags,
-	}
-	if c.RoleARN != "" {
-		out.RoleArn = aws.String(c.RoleARN)
-	}
-	if v := c.VPCConfig; v != nil {
-		out.ResourcesVpcConfig = &types.VpcConfigResponse{SubnetIds: v.SubnetIDs, SecurityGroupIds: v.SecurityGroupIDs, EndpointPublicAccess: v.PublicAccess, EndpointPrivateAccess: v.PrivateAccess}
-	}
-	if out.Tags == nil {
-		out.Tags = map[string]string{}
-	}
-	return out
-}
-
 // lookup finds the caller's cluster in the caller's region.
 func (s *Service) lookup(snap *directory.Snapshot, caller *directory.Caller, name string) (*directory.Cluster, error) {
 	if name == "" {
@@ -274,7 +379,7 @@ func (s *Service) lookup(snap *directory.Snapshot, caller *directory.Caller, nam
 func (s *Service) DescribeCluster(_ context.Context, caller *directory.Caller, in *sdk.DescribeClusterInput) (*sdk.DescribeClusterOutput, error) {
 	name := aws.ToString(in.Name)
 	snap := s.w.Directory().Snapshot()
-	if err := authorize(snap, caller, "eks:DescribeCluster", clusterARN(region(caller), caller.AccountID, name), nil); err != nil {
+	if err := authorize(snap, caller, "eks:DescribeCluster", clusterARN(region(caller), caller.AccountID, name), clusterTagContext(snap, caller, name, nil)); err != nil {
 		return nil, err
 	}
 	c, err := s.lookup(snap, caller, name)
@@ -353,7 +458,7 @@ func decodeListToken(tok string) (string, bool) {
 func (s *Service) DeleteCluster(ctx context.Context, caller *directory.Caller, in *sdk.DeleteClusterInput) (*sdk.DeleteClusterOutput, error) {
 	name := aws.ToString(in.Name)
 	snap := s.w.Directory().Snapshot()
-	if err := authorize(snap, caller, "eks:DeleteCluster", clusterARN(region(caller), caller.AccountID, name), nil); err != nil {
+	if err := authorize(snap, caller, "eks:DeleteCluster", clusterARN(region(caller), caller.AccountID, name), clusterTagContext(snap, caller, name, nil)); err != nil {
 		return nil, err
 	}
 	var deleted *directory.Cluster
@@ -361,6 +466,9 @@ func (s *Service) DeleteCluster(ctx context.Context, caller *directory.Caller, i
 		c, err := s.lookup(t.Snap, caller, name)
 		if err != nil {
 			return err
+		}
+		if aws.ToBool(c.DeletionProtection) {
+			return invalidRequest("Cluster %s has deletion protection enabled: turn it off with UpdateClusterConfig (deletionProtection false) first.", name)
 		}
 		key := directory.ClusterKey(c.AccountID, c.Region, c.Name)
 		delete(t.Snap.Clusters, key)

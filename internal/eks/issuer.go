@@ -137,7 +137,7 @@ func (s *Service) JWKS(issuerID string) (jose.JSONWebKeySet, bool) {
 // cluster.
 func (s *Service) CreateToken(_ context.Context, caller *directory.Caller, clusterName string, in *TokenRequest) (*TokenResponse, error) {
 	snap := s.w.Directory().Snapshot()
-	if err := authorize(snap, caller, "eks:AccessKubernetesApi", clusterARN(region(caller), caller.AccountID, clusterName), nil); err != nil {
+	if err := authorize(snap, caller, "eks:AccessKubernetesApi", clusterARN(region(caller), caller.AccountID, clusterName), clusterTagContext(snap, caller, clusterName, nil)); err != nil {
 		return nil, err
 	}
 	c, err := s.lookup(snap, caller, clusterName)
@@ -199,7 +199,7 @@ func (s *Service) CreateToken(_ context.Context, caller *directory.Caller, clust
 // eks:UpdateClusterConfig on the cluster. It returns the new key's ID.
 func (s *Service) RotateSigningKeys(ctx context.Context, caller *directory.Caller, clusterName string) (string, error) {
 	snap := s.w.Directory().Snapshot()
-	if err := authorize(snap, caller, "eks:UpdateClusterConfig", clusterARN(region(caller), caller.AccountID, clusterName), nil); err != nil {
+	if err := authorize(snap, caller, "eks:UpdateClusterConfig", clusterARN(region(caller), caller.AccountID, clusterName), clusterTagContext(snap, caller, clusterName, nil)); err != nil {
 		return "", err
 	}
 	var kid string

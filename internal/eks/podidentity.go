@@ -100,7 +100,7 @@ func checkAssociationPolicy(doc string, disableSessionTags bool) error {
 
 func checkTagsMap(tags map[string]string) error {
 	if len(tags) > maxAssocTags {
-		return invalidParameter("An association can have at most %d tags.", maxAssocTags)
+		return invalidParameter("A resource can have at most %d tags.", maxAssocTags)
 	}
 	for k, v := range tags {
 		if k == "" || len(k) > 128 || len(v) > 256 {
@@ -147,6 +147,16 @@ func (s *Service) association(snap *directory.Snapshot, caller *directory.Caller
 	return c, a, nil
 }
 
+// associationTagContext is the authorization context of an action on an
+// association: its tags as aws:ResourceTag/… when it exists.
+func associationTagContext(snap *directory.Snapshot, caller *directory.Caller, cluster, id string) *policy.Context {
+	a, ok := snap.PodIdentityAssociations[id]
+	if !ok || a.ClusterKey() != directory.ClusterKey(caller.AccountID, region(caller), cluster) {
+		return nil
+	}
+	return withResourceTags(nil, a.Tags)
+}
+
 // CreatePodIdentityAssociation associates a service account with a role.
 func (s *Service) CreatePodIdentityAssociation(ctx context.Context, caller *directory.Caller, in *sdk.CreatePodIdentityAssociationInput) (*sdk.CreatePodIdentityAssociationOutput, error) {
 	name := aws.ToString(in.ClusterName)
@@ -183,7 +193,7 @@ func (s *Service) CreatePodIdentityAssociation(ctx context.Context, caller *dire
 	}
 	snap := s.w.Directory().Snapshot()
 	reg := region(caller)
-	if err := authorize(snap, caller, "eks:CreatePodIdentityAssociation", clusterARN(reg, caller.AccountID, name), tagContext(in.Tags)); err != nil {
+	if err := authorize(snap, caller, "eks:CreatePodIdentityAssociation", clusterARN(reg, caller.AccountID, name), clusterTagContext(snap, caller, name, tagContext(in.Tags))); err != nil {
 		return nil, err
 	}
 	if err := authorize(snap, caller, "iam:PassRole", role, nil); err != nil {
@@ -244,12 +254,22 @@ func tagContext(tags map[string]string) *policy.Context {
 	return ctx
 }
 
+// tagKeysContext holds aws:TagKeys for the tag keys of a request.
+func tagKeysContext(keys []string) *policy.Context {
+	if len(keys) == 0 {
+		return nil
+	}
+	ctx := policy.NewContext()
+	ctx.SetMulti("aws:TagKeys", keys...)
+	return ctx
+}
+
 // DescribePodIdentityAssociation describes one association.
 func (s *Service) DescribePodIdentityAssociation(_ context.Context, caller *directory.Caller, in *sdk.DescribePodIdentityAssociationInput) (*sdk.DescribePodIdentityAssociationOutput, error) {
 	snap := s.w.Directory().Snapshot()
 	name, id := aws.ToString(in.ClusterName), aws.ToString(in.AssociationId)
 	resource := associationARN(region(caller), caller.AccountID, name, id)
-	if err := authorize(snap, caller, "eks:DescribePodIdentityAssociation", resource, nil); err != nil {
+	if err := authorize(snap, caller, "eks:DescribePodIdentityAssociation", resource, associationTagContext(snap, caller, name, id)); err != nil {
 		return nil, err
 	}
 	_, a, err := s.association(snap, caller, name, id)
@@ -264,7 +284,7 @@ func (s *Service) DescribePodIdentityAssociation(_ context.Context, caller *dire
 func (s *Service) ListPodIdentityAssociations(_ context.Context, caller *directory.Caller, in *sdk.ListPodIdentityAssociationsInput) (*sdk.ListPodIdentityAssociationsOutput, error) {
 	snap := s.w.Directory().Snapshot()
 	name := aws.ToString(in.ClusterName)
-	if err := authorize(snap, caller, "eks:ListPodIdentityAssociations", clusterARN(region(caller), caller.AccountID, name), nil); err != nil {
+	if err := authorize(snap, caller, "eks:ListPodIdentityAssociations", clusterARN(region(caller), caller.AccountID, name), clusterTagContext(snap, caller, name, nil)); err != nil {
 		return nil, err
 	}
 	c, err := s.lookup(snap, caller, name)
@@ -314,7 +334,7 @@ func (s *Service) UpdatePodIdentityAssociation(ctx context.Context, caller *dire
 	snap := s.w.Directory().Snapshot()
 	name, id := aws.ToString(in.ClusterName), aws.ToString(in.AssociationId)
 	resource := associationARN(region(caller), caller.AccountID, name, id)
-	if err := authorize(snap, caller, "eks:UpdatePodIdentityAssociation", resource, nil); err != nil {
+	if err := authorize(snap, caller, "eks:UpdatePodIdentityAssociation", resource, associationTagContext(snap, caller, name, id)); err != nil {
 		return nil, err
 	}
 	if in.RoleArn != nil {
@@ -373,7 +393,7 @@ func (s *Service) DeletePodIdentityAssociation(ctx context.Context, caller *dire
 	snap := s.w.Directory().Snapshot()
 	name, id := aws.ToString(in.ClusterName), aws.ToString(in.AssociationId)
 	resource := associationARN(region(caller), caller.AccountID, name, id)
-	if err := authorize(snap, caller, "eks:DeletePodIdentityAssociation", resource, nil); err != nil {
+	if err := authorize(snap, caller, "eks:DeletePodIdentityAssociation", resource, associationTagContext(snap, caller, name, id)); err != nil {
 		return nil, err
 	}
 	var deleted *directory.PodIdentityAssociation

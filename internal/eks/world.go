@@ -12,21 +12,54 @@ import (
 )
 
 // ApplyWorld creates the clusters the world file declares that do not
-// exist yet. Existing clusters keep their issuer and keys; clusters are
-// never deleted here. It is idempotent.
+// exist yet. Existing clusters keep their issuer and keys (and their
+// version, which UpdateClusterVersion may have changed); a role_arn the
+// file declares is set on them too. Clusters are never deleted here. It
+// is idempotent.
 func (s *Service) ApplyWorld(ctx context.Context, file string, w *world.World) error {
 	for _, a := range w.Accounts {
 		for _, wc := range a.Clusters {
 			if err := checkClusterName(wc.Name); err != nil {
 				return fmt.Errorf("%s:%d: cluster %s: %w", file, wc.Line, wc.Name, err)
 			}
+			if wc.RoleARN != "" {
+				if err := checkRoleARN("role_arn", wc.RoleARN); err != nil {
+					return fmt.Errorf("%s:%d: cluster %s: %w", file, wc.Line, wc.Name, err)
+				}
+			}
+			if wc.Version != "" {
+				if err := checkVersion(wc.Version); err != nil {
+					return fmt.Errorf("%s:%d: cluster %s: %w", file, wc.Line, wc.Name, err)
+				}
+			}
 			reg := directory.RegionOrDefault(wc.Region)
-			if _, ok := s.w.Directory().Snapshot().Clusters[directory.ClusterKey(a.ID, reg, wc.Name)]; ok {
+			key := directory.ClusterKey(a.ID, reg, wc.Name)
+			if cur, ok := s.w.Directory().Snapshot().Clusters[key]; ok {
+				if wc.RoleARN == "" || wc.RoleARN == cur.RoleARN {
+					continue
+				}
+				err := s.w.Update(ctx, func(t *directory.Txn) error {
+					c, ok := t.Snap.Clusters[key]
+					if !ok {
+						return nil
+					}
+					cp := *c
+					cp.RoleARN = wc.RoleARN
+					t.Snap.Clusters[key] = &cp
+					return t.Put(kindCluster, cp.AccountID, key, &cp)
+				})
+				if err != nil {
+					return fmt.Errorf("%s:%d: cluster %s: %w", file, wc.Line, wc.Name, err)
+				}
+				s.log.Info("cluster role set", "cluster", cur.ARN, "role", wc.RoleARN)
 				continue
 			}
-			c := &directory.Cluster{Name: wc.Name, AccountID: a.ID, Region: reg, ARN: clusterARN(reg, a.ID, wc.Name), Version: wc.Version}
+			c := &directory.Cluster{Name: wc.Name, AccountID: a.ID, Region: reg, ARN: clusterARN(reg, a.ID, wc.Name), Version: wc.Version, RoleARN: wc.RoleARN}
 			if c.Version == "" {
 				c.Version = defaultVersion
+			}
+			if c.RoleARN == "" {
+				c.RoleARN = DefaultWorldRoleARN(a.ID)
 			}
 			if err := s.create(ctx, c); err != nil {
 				return fmt.Errorf("%s:%d: cluster %s: %w", file, wc.Line, wc.Name, err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 
@@ -47,11 +48,21 @@ func route(method, path, op string, status int, bind map[string]string) restRout
 func eksRoutes() []restRoute {
 	name := map[string]string{"{name}": "Name"}
 	assoc := map[string]string{"{name}": "ClusterName", "{id}": "AssociationId"}
+	updates := map[string]string{"{name}": "Name", "nodegroupName": "NodegroupName", "addonName": "AddonName", "capabilityName": "CapabilityName", "maxResults": "MaxResults", "nextToken": "NextToken"}
+	update := map[string]string{"{name}": "Name", "{id}": "UpdateId", "nodegroupName": "NodegroupName", "addonName": "AddonName", "capabilityName": "CapabilityName"}
+	tags := map[string]string{"{arn}": "ResourceArn"}
 	return []restRoute{
 		route("POST", "/clusters", "CreateCluster", http.StatusOK, nil),
 		route("GET", "/clusters", "ListClusters", http.StatusOK, map[string]string{"maxResults": "MaxResults", "nextToken": "NextToken"}),
 		route("GET", "/clusters/{name}", "DescribeCluster", http.StatusOK, name),
 		route("DELETE", "/clusters/{name}", "DeleteCluster", http.StatusOK, name),
+		route("POST", "/clusters/{name}/updates", "UpdateClusterVersion", http.StatusOK, name),
+		route("GET", "/clusters/{name}/updates", "ListUpdates", http.StatusOK, updates),
+		route("GET", "/clusters/{name}/updates/{id}", "DescribeUpdate", http.StatusOK, update),
+		route("POST", "/clusters/{name}/update-config", "UpdateClusterConfig", http.StatusOK, name),
+		route("POST", "/tags/{arn}", "TagResource", http.StatusOK, tags),
+		route("GET", "/tags/{arn}", "ListTagsForResource", http.StatusOK, tags),
+		route("DELETE", "/tags/{arn}", "UntagResource", http.StatusOK, map[string]string{"{arn}": "ResourceArn", "tagKeys": "TagKeys"}),
 		route("POST", "/clusters/{name}/pod-identity-associations", "CreatePodIdentityAssociation", http.StatusOK, assoc),
 		route("GET", "/clusters/{name}/pod-identity-associations", "ListPodIdentityAssociations", http.StatusOK, map[string]string{"{name}": "ClusterName", "namespace": "Namespace", "serviceAccount": "ServiceAccount", "maxResults": "MaxResults", "nextToken": "NextToken"}),
 		route("GET", "/clusters/{name}/pod-identity-associations/{id}", "DescribePodIdentityAssociation", http.StatusOK, assoc),
@@ -109,9 +120,17 @@ func assumeRoleForPodIdentity(s *Server, r *http.Request, caller *directory.Call
 	return plainJSON{out}, nil
 }
 
-// match finds the route of a request and its placeholder values.
+// match finds the route of a request and its placeholder values. The
+// path is split at its slashes as sent, then each segment unescaped: a
+// placeholder's value may hold an escaped slash (%2F), as an ARN in
+// /tags/{resourceArn} does.
 func (svc *restService) match(r *http.Request) (*restRoute, map[string]string, bool) {
-	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	segs := strings.Split(strings.Trim(r.URL.EscapedPath(), "/"), "/")
+	for i, seg := range segs {
+		if v, err := url.PathUnescape(seg); err == nil {
+			segs[i] = v
+		}
+	}
 	pathMatched := false
 	for i := range svc.routes {
 		rt := &svc.routes[i]
@@ -170,15 +189,20 @@ func (s *Server) restCall(r *http.Request, svc *restService, caller *directory.C
 	}
 	q := r.URL.Query()
 	for key, field := range rt.bind {
-		v, ok := params[key]
-		if !ok {
+		values := []string{params[key]}
+		if _, ok := params[key]; !ok {
 			if !q.Has(key) {
 				continue
 			}
-			v = q.Get(key)
+			values = q[key][:1]
+			if f, ok := in.Elem().Type().FieldByName(field); ok && f.Type.Kind() == reflect.Slice {
+				values = q[key] // a list: the parameter given once per member
+			}
 		}
-		if err := restjson.SetField(in.Interface(), field, v); err != nil {
-			return rt.op, nil, 0, err
+		for _, v := range values {
+			if err := restjson.SetField(in.Interface(), field, v); err != nil {
+				return rt.op, nil, 0, err
+			}
 		}
 	}
 	res := m.Call([]reflect.Value{reflect.ValueOf(r.Context()), reflect.ValueOf(caller), in})

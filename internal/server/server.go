@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,6 +59,8 @@ type Server struct {
 	metricsLn   net.Listener
 	promHandler http.Handler
 	registry    *prometheus.Registry
+	// tls: the API listener serves HTTPS (SetTLS).
+	tls bool
 }
 
 // randPool makes request IDs come from a buffered pool of randomness
@@ -97,6 +100,7 @@ func New(log *slog.Logger, iamSvc *iam.Service, stsSvc *sts.Service, eksSvc *eks
 	mux.HandleFunc("GET /_assumed/metrics", s.serveMetrics)
 	mux.HandleFunc("GET "+eks.IssuerPathPrefix+"{id}/.well-known/openid-configuration", s.oidcDiscovery)
 	mux.HandleFunc("GET "+eks.IssuerPathPrefix+"{id}/keys", s.oidcKeys)
+	mux.HandleFunc(eks.EndpointPathPrefix, s.clusterEndpoint)
 	mux.HandleFunc("/", s.aws)
 	s.mux = mux
 	s.http = &http.Server{
@@ -183,6 +187,14 @@ func (s *Server) CloseListener() {
 	}
 }
 
+// SetTLS makes the API listener serve HTTPS (HTTP/2 and HTTP/1.1) with
+// cfg, which must hold the server's certificate; call it before Serve.
+// The metrics listener stays plain HTTP.
+func (s *Server) SetTLS(cfg *tls.Config) {
+	s.http.TLSConfig = cfg
+	s.tls = true
+}
+
 // Addr is the bound address.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
@@ -195,7 +207,12 @@ func (s *Server) Serve() error {
 			}
 		}()
 	}
-	err := s.http.Serve(s.ln)
+	var err error
+	if s.tls {
+		err = s.http.ServeTLS(s.ln, "", "")
+	} else {
+		err = s.http.Serve(s.ln)
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
@@ -234,6 +251,15 @@ func (s *Server) oidcKeys(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, keys)
+}
+
+// clusterEndpoint answers at the simulated clusters' endpoints: no
+// Kubernetes API server runs there, which a Kubernetes client learns as a
+// Kubernetes Status.
+func (s *Server) clusterEndpoint(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusNotImplemented)
+	fmt.Fprintln(w, `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"assumed simulates EKS's API, not Kubernetes: no Kubernetes API server answers at a cluster's endpoint","reason":"NotImplemented","code":501}`)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

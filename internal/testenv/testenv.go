@@ -7,7 +7,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,6 +27,7 @@ import (
 
 	"github.com/assumed-dev/assumed/internal/app"
 	"github.com/assumed-dev/assumed/internal/server"
+	"github.com/assumed-dev/assumed/internal/tlsca"
 	"github.com/assumed-dev/assumed/internal/world"
 )
 
@@ -35,7 +39,10 @@ const (
 
 // Env is a running server.
 type Env struct {
-	URL string // http://127.0.0.1:PORT
+	URL string // http://127.0.0.1:PORT (https:// with Options.TLS)
+	// CAFile is the data dir's CA certificate (DIR/ca.pem), which signs
+	// the HTTPS listener's certificate with Options.TLS.
+	CAFile string
 	// MetricsURL is the metrics listener's http://ADDR with
 	// Options.MetricsListen, else URL.
 	MetricsURL string
@@ -71,6 +78,9 @@ type Options struct {
 	// Pprof serves Go's profiler under /_assumed/debug/pprof/ (serve
 	// --pprof).
 	Pprof bool
+	// TLS serves HTTPS (serve --tls); the clients of Config and
+	// HTTPClient trust the data dir's CA.
+	TLS bool
 }
 
 // StartWith runs a server with the given options until the test ends.
@@ -81,6 +91,7 @@ func StartWith(t testing.TB, opt Options) *Env {
 		w = &world.World{Accounts: []world.Account{{ID: AccountA, Name: "account-a"}, {ID: AccountB, Name: "account-b"}}}
 	}
 	e := &Env{DataDir: t.TempDir(), t: t, world: w, logs: &SyncBuffer{}, opts: opt}
+	e.CAFile = tlsca.CertPath(e.DataDir)
 	e.start()
 	return e
 }
@@ -111,13 +122,17 @@ func (e *Env) start() {
 		done = make(chan error, 1)
 		metricsAddr := ""
 		go func() {
-			done <- app.Run(ctx, app.Options{Listen: listen, DataDir: e.DataDir, World: e.world, OIDCAllowHTTP: e.opts.OIDCAllowHTTP, PublicURL: e.opts.PublicURL,
+			done <- app.Run(ctx, app.Options{Listen: listen, DataDir: e.DataDir, World: e.world, OIDCAllowHTTP: e.opts.OIDCAllowHTTP, PublicURL: e.opts.PublicURL, TLS: e.opts.TLS,
 				MetricsListen: e.opts.MetricsListen, MetricsReady: func(a string) { metricsAddr = a }, Limits: e.opts.Limits, Backend: e.opts.Backend, Pprof: e.opts.Pprof,
 				Ready: func(a string) { ready <- a }}, e.logs)
 		}()
 		select {
 		case addr := <-ready:
-			e.URL, e.listen = "http://"+addr, addr
+			scheme := "http://"
+			if e.opts.TLS {
+				scheme = "https://"
+			}
+			e.URL, e.listen = scheme+addr, addr
 			e.MetricsURL = e.URL
 			if metricsAddr != "" {
 				e.MetricsURL = "http://" + metricsAddr
@@ -169,11 +184,40 @@ func (e *Env) RootKey(account string) (id, secret string) {
 
 // Config returns an SDK configuration signing with the given credentials.
 func (e *Env) Config(accessKeyID, secret, sessionToken string) aws.Config {
-	return aws.Config{
+	cfg := aws.Config{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, secret, sessionToken),
 		BaseEndpoint: aws.String(e.URL),
 	}
+	if e.opts.TLS {
+		cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+			tr.TLSClientConfig = &tls.Config{RootCAs: e.CAPool(), MinVersion: tls.VersionTLS12}
+		})
+	}
+	return cfg
+}
+
+// CAPool returns a pool holding the data dir's CA certificate alone.
+func (e *Env) CAPool() *x509.CertPool {
+	e.t.Helper()
+	b, err := os.ReadFile(e.CAFile)
+	if err != nil {
+		e.t.Fatalf("read the CA certificate: %v", err)
+	}
+	p := x509.NewCertPool()
+	if !p.AppendCertsFromPEM(b) {
+		e.t.Fatalf("%s holds no certificate", e.CAFile)
+	}
+	return p
+}
+
+// HTTPClient returns a plain HTTP client for the server's URL: with
+// Options.TLS it trusts the data dir's CA alone.
+func (e *Env) HTTPClient() *http.Client {
+	if !e.opts.TLS {
+		return http.DefaultClient
+	}
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: e.CAPool(), MinVersion: tls.VersionTLS12}}}
 }
 
 // RootConfig returns an SDK configuration for an account's root user.

@@ -44,6 +44,9 @@ type Cluster struct {
 	Name    string
 	Region  string // default us-east-1
 	Version string
+	// RoleARN is the cluster's IAM role (DescribeCluster's roleArn);
+	// empty means arn:aws:iam::ACCOUNT:role/eks-cluster.
+	RoleARN string
 	// PodIdentityAssociations map service accounts to roles.
 	PodIdentityAssociations []PodIdentityAssociation
 	Line                    int
@@ -288,9 +291,10 @@ func parseAccount(file string, n *yaml.Node) (Account, error) {
 			err = eachItem(file, v, "clusters", func(n *yaml.Node) error {
 				c := Cluster{Line: n.Line}
 				return fields(file, n, map[string]func(*yaml.Node) error{
-					"name":    str(file, &c.Name),
-					"region":  str(file, &c.Region),
-					"version": str(file, &c.Version),
+					"name":     str(file, &c.Name),
+					"region":   str(file, &c.Region),
+					"version":  str(file, &c.Version),
+					"role_arn": str(file, &c.RoleARN),
 					"pod_identity_associations": func(v *yaml.Node) error {
 						return eachItem(file, v, "pod_identity_associations", func(n *yaml.Node) error {
 							pa := PodIdentityAssociation{Line: n.Line}
