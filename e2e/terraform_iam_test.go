@@ -33,6 +33,7 @@ import (
 // a policy made with the SDK are brought in with terraform import.
 func TestTerraformIAMCatalogue(t *testing.T) {
 	bin := requireTerraform(t)
+	requireMoto(t)
 	srv := testenv.StartWith(t, testenv.Options{Backend: "moto"})
 	vars := map[string]string{"endpoint": srv.URL, "credentials_file": srv.DataDir + "/credentials"}
 

@@ -23,6 +23,7 @@ import (
 // their resource policies. Each step plans clean; everything is destroyed.
 func TestTerraformSeed004(t *testing.T) {
 	bin := requireTerraform(t)
+	requireMoto(t)
 	srv := testenv.StartWith(t, testenv.Options{Backend: "moto"})
 	common := map[string]string{"endpoint": srv.URL, "credentials_file": srv.DataDir + "/credentials"}
 

@@ -43,11 +43,17 @@ func requireTerraform(t *testing.T) string {
 		fmt.Fprintf(os.Stderr, "WARNING: %s is missing: the Terraform flows are skipped\n", provider)
 		t.Skipf("SKIPPED: the hashicorp/aws provider %s is not in the filesystem mirror %s (set ASSUMED_TF_MIRROR)", tfProviderVersion, tfMirror())
 	}
-	if _, err := exec.LookPath("moto_server"); err != nil {
-		fmt.Fprintln(os.Stderr, "WARNING: moto_server is not on PATH: the Terraform flows are skipped")
-		t.Skip("SKIPPED: moto_server is not on PATH (pip install 'moto[server]'): the Terraform flows build resources too")
-	}
 	return bin
+}
+
+// requireMoto skips a Terraform flow that builds resources, loudly, unless
+// moto_server (the resource backend) is on PATH.
+func requireMoto(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("moto_server"); err != nil {
+		fmt.Fprintln(os.Stderr, "WARNING: moto_server is not on PATH: the Terraform flows with resources are skipped")
+		t.Skip("SKIPPED: moto_server is not on PATH (pip install 'moto[server]'): this Terraform flow builds resources")
+	}
 }
 
 // tfDir is one Terraform root module, copied from e2e/terraform into a
