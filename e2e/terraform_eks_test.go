@@ -1,11 +1,16 @@
 package e2e
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
 
 	"github.com/assumed-dev/assumed/internal/testenv"
 	"github.com/assumed-dev/assumed/internal/world"
@@ -55,6 +60,7 @@ func cleanEnv() []string {
 // and the service account's token, reads its identity each way; a token of
 // another service account is refused.
 func TestTerraformSeeds000And003(t *testing.T) {
+	t.Parallel()
 	bin := requireTerraform(t)
 	assumed := buildAssumed(t)
 	w := &world.World{Accounts: []world.Account{
@@ -93,4 +99,106 @@ func TestTerraformSeeds000And003(t *testing.T) {
 	other.applyFails("AccessDenied", "role_arn="+out["b_role"].(string))
 
 	r.destroy()
+}
+
+// startAgent runs `assumed agent --cluster prod` on a free loopback port
+// with account A's root key as the node's, until the test ends; it returns
+// the credentials URL the agent prints.
+func startAgent(t *testing.T, assumed string, srv *testenv.Env) string {
+	t.Helper()
+	cmd := exec.Command(assumed, "agent", "--cluster", "prod", "--listen", "127.0.0.1:0")
+	id, secret := srv.RootKey(testenv.AccountA)
+	cmd.Env = append(cleanEnv(), "AWS_ACCESS_KEY_ID="+id, "AWS_SECRET_ACCESS_KEY="+secret, "AWS_CONFIG_FILE=/dev/null",
+		"AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_ENDPOINT_URL="+srv.URL, "AWS_REGION=us-east-1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	})
+	line := make(chan string, 1)
+	go func() {
+		b := make([]byte, 4096)
+		n, _ := stdout.Read(b)
+		line <- string(b[:n])
+	}()
+	select {
+	case l := <-line:
+		i := strings.Index(l, "http://127.0.0.1:")
+		if i < 0 {
+			t.Fatalf("assumed agent did not say where it serves: %q\n%s", l, logs.String())
+		}
+		return strings.Fields(l[i:])[0]
+	case <-time.After(30 * time.Second):
+		t.Fatalf("assumed agent said nothing in 30 s:\n%s", logs.String())
+	}
+	return ""
+}
+
+// Seed 002 with Terraform: the association role (app, then app2), B's
+// target role trusting it with the association's ExternalId, and the
+// association, built from data "aws_eks_cluster"; the target role set
+// through the EKS API (the provider has no argument for it) without
+// disturbing the plan; a pod whose provider takes container credentials
+// from `assumed agent` reads its identity (B's target session) and B's
+// role; then the association's role changes and its tags change and
+// lose one, planned clean, and all is destroyed.
+func TestTerraformSeed002(t *testing.T) {
+	t.Parallel()
+	bin := requireTerraform(t)
+	assumed := buildAssumed(t)
+	w := &world.World{Accounts: []world.Account{
+		{ID: testenv.AccountA, Name: "account-a", Clusters: []world.Cluster{{Name: "prod"}}},
+		{ID: testenv.AccountB, Name: "account-b"},
+	}}
+	srv := testenv.StartWith(t, testenv.Options{World: w, PublicURL: tfPublicURL})
+	vars := map[string]string{"endpoint": srv.URL, "credentials_file": srv.DataDir + "/credentials"}
+	ctx := context.Background()
+
+	r := newTFDir(t, bin, "seed002/roles", vars)
+	r.apply()
+	r.planClean()
+	assoc := r.output("association_id")
+	target := r.output("target_role")
+	e := eks.NewFromConfig(srv.RootConfig(testenv.AccountA))
+	if _, err := e.UpdatePodIdentityAssociation(ctx, &eks.UpdatePodIdentityAssociationInput{
+		ClusterName: aws.String("prod"), AssociationId: aws.String(assoc), TargetRoleArn: aws.String(target),
+	}); err != nil {
+		t.Fatalf("set the association's target role: %v", err)
+	}
+	r.planClean()
+
+	url := startAgent(t, assumed, srv)
+	token := podToken(t, assumed, srv, "default", "web", "--audience", "pods.eks.amazonaws.com", "--pod", "web-1")
+	pod := newTFDir(t, bin, "seed002/pod", map[string]string{"endpoint": srv.URL})
+	pod.env = append(pod.env, "AWS_CONTAINER_CREDENTIALS_FULL_URI="+url, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE="+token)
+	pod.apply()
+	if got := pod.output("caller_arn"); !strings.HasPrefix(got, "arn:aws:sts::222222222222:assumed-role/target/eks-prod-web-1-") {
+		t.Fatalf("the pod's identity through assumed agent: %s", got)
+	}
+
+	r.apply("stage=2")
+	r.planClean("stage=2")
+	d, err := e.DescribePodIdentityAssociation(ctx, &eks.DescribePodIdentityAssociationInput{ClusterName: aws.String("prod"), AssociationId: aws.String(assoc)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := d.Association
+	if aws.ToString(a.RoleArn) != "arn:aws:iam::111111111111:role/app2" || aws.ToString(a.TargetRoleArn) != target {
+		t.Fatalf("after stage 2: role %s, target %s", aws.ToString(a.RoleArn), aws.ToString(a.TargetRoleArn))
+	}
+	if len(a.Tags) != 1 || a.Tags["team"] != "red" {
+		t.Fatalf("after stage 2: tags %v", a.Tags)
+	}
+	r.destroy("stage=2")
+	if _, err := e.DescribePodIdentityAssociation(ctx, &eks.DescribePodIdentityAssociationInput{ClusterName: aws.String("prod"), AssociationId: aws.String(assoc)}); testenv.ErrorCode(err) != "ResourceNotFoundException" {
+		t.Fatalf("the association after destroy: %v", err)
+	}
 }

@@ -32,6 +32,7 @@ import (
 // planned clean, destroyed (force_destroy users included). Then a role and
 // a policy made with the SDK are brought in with terraform import.
 func TestTerraformIAMCatalogue(t *testing.T) {
+	t.Parallel()
 	bin := requireTerraform(t)
 	requireMoto(t)
 	srv := testenv.StartWith(t, testenv.Options{Backend: "moto"})

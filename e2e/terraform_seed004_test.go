@@ -22,6 +22,7 @@ import (
 // bar also reaches A's ECR repository and S3 bucket directly, through
 // their resource policies. Each step plans clean; everything is destroyed.
 func TestTerraformSeed004(t *testing.T) {
+	t.Parallel()
 	bin := requireTerraform(t)
 	requireMoto(t)
 	srv := testenv.StartWith(t, testenv.Options{Backend: "moto"})
