@@ -41,8 +41,162 @@ type Cluster struct {
 	BlockStorage       *bool               `json:"blockStorage,omitempty"`
 	Encryption         []ClusterEncryption `json:"encryption,omitempty"`
 	// Updates are the cluster's updates (UpdateClusterVersion,
-	// UpdateClusterConfig), oldest first.
+	// UpdateClusterConfig, identity provider configs) and those of its
+	// node groups and add-ons, oldest first.
 	Updates []ClusterUpdate `json:"updates,omitempty"`
+	// The cluster's own resources, kept (and deleted) with it.
+	AccessEntries           map[string]*AccessEntry            `json:"accessEntries,omitempty"`           // by principal ARN
+	Addons                  map[string]*Addon                  `json:"addons,omitempty"`                  // by add-on name
+	IdentityProviderConfigs map[string]*IdentityProviderConfig `json:"identityProviderConfigs,omitempty"` // by config name
+	Nodegroups              map[string]*Nodegroup              `json:"nodegroups,omitempty"`              // by node group name
+	FargateProfiles         map[string]*FargateProfile         `json:"fargateProfiles,omitempty"`         // by profile name
+}
+
+// CloneResources returns a copy of the cluster whose maps of resources
+// (access entries, add-ons, identity provider configs, node groups,
+// Fargate profiles) are its own, for a writer to replace entries in.
+// The entries themselves are shared: writers replace them, never
+// modify them.
+func (c *Cluster) CloneResources() *Cluster {
+	cp := *c
+	cp.AccessEntries = cloneMap(c.AccessEntries)
+	cp.Addons = cloneMap(c.Addons)
+	cp.IdentityProviderConfigs = cloneMap(c.IdentityProviderConfigs)
+	cp.Nodegroups = cloneMap(c.Nodegroups)
+	cp.FargateProfiles = cloneMap(c.FargateProfiles)
+	return &cp
+}
+
+// AccessEntry is an EKS access entry: an IAM principal allowed to
+// authenticate to the cluster's Kubernetes API, with its Kubernetes
+// username and groups and the EKS access policies associated with it.
+type AccessEntry struct {
+	PrincipalARN     string                    `json:"principalArn"`
+	ARN              string                    `json:"arn"`
+	Type             string                    `json:"type"`
+	Username         string                    `json:"username"`
+	KubernetesGroups []string                  `json:"kubernetesGroups,omitempty"`
+	Policies         []AccessPolicyAssociation `json:"policies,omitempty"` // in association order
+	Tags             map[string]string         `json:"tags,omitempty"`
+	CreatedAt        time.Time                 `json:"createdAt"`
+	ModifiedAt       time.Time                 `json:"modifiedAt"`
+	// ClientRequestToken is the creating request's idempotency token.
+	ClientRequestToken string `json:"clientRequestToken,omitempty"`
+}
+
+// AccessPolicyAssociation is an EKS access policy associated with an
+// access entry, cluster-wide or for some namespaces.
+type AccessPolicyAssociation struct {
+	PolicyARN    string    `json:"policyArn"`
+	ScopeType    string    `json:"scopeType"` // cluster or namespace
+	Namespaces   []string  `json:"namespaces,omitempty"`
+	AssociatedAt time.Time `json:"associatedAt"`
+	ModifiedAt   time.Time `json:"modifiedAt"`
+}
+
+// Addon is an EKS add-on installed on a cluster (simulated: nothing
+// runs).
+type Addon struct {
+	Name                  string            `json:"name"`
+	ARN                   string            `json:"arn"`
+	Version               string            `json:"version"`
+	ServiceAccountRoleARN string            `json:"serviceAccountRoleArn,omitempty"`
+	ConfigurationValues   string            `json:"configurationValues,omitempty"`
+	Namespace             string            `json:"namespace,omitempty"` // namespaceConfig, when given
+	ResolveConflicts      string            `json:"resolveConflicts,omitempty"`
+	Tags                  map[string]string `json:"tags,omitempty"`
+	// PodIdentityAssociations are the IDs of the pod identity
+	// associations the add-on owns.
+	PodIdentityAssociations []string  `json:"podIdentityAssociations,omitempty"`
+	CreatedAt               time.Time `json:"createdAt"`
+	ModifiedAt              time.Time `json:"modifiedAt"`
+	ClientRequestToken      string    `json:"clientRequestToken,omitempty"`
+}
+
+// IdentityProviderConfig is an OIDC identity provider associated with a
+// cluster for Kubernetes authentication.
+type IdentityProviderConfig struct {
+	Name           string            `json:"name"`
+	Type           string            `json:"type"` // oidc
+	ARN            string            `json:"arn"`
+	IssuerURL      string            `json:"issuerUrl"`
+	ClientID       string            `json:"clientId"`
+	UsernameClaim  string            `json:"usernameClaim,omitempty"`
+	UsernamePrefix string            `json:"usernamePrefix,omitempty"`
+	GroupsClaim    string            `json:"groupsClaim,omitempty"`
+	GroupsPrefix   string            `json:"groupsPrefix,omitempty"`
+	RequiredClaims map[string]string `json:"requiredClaims,omitempty"`
+	Tags           map[string]string `json:"tags,omitempty"`
+	CreatedAt      time.Time         `json:"createdAt"`
+}
+
+// Nodegroup is a managed node group (simulated: no instances run).
+type Nodegroup struct {
+	Name           string                   `json:"name"`
+	ARN            string                   `json:"arn"`
+	NodeRoleARN    string                   `json:"nodeRoleArn"`
+	Subnets        []string                 `json:"subnets"`
+	AMIType        string                   `json:"amiType"`
+	CapacityType   string                   `json:"capacityType"`
+	DiskSize       int32                    `json:"diskSize,omitempty"` // 0 with a launch template
+	InstanceTypes  []string                 `json:"instanceTypes,omitempty"`
+	Labels         map[string]string        `json:"labels,omitempty"`
+	Taints         []NodegroupTaint         `json:"taints,omitempty"`
+	LaunchTemplate *NodegroupLaunchTemplate `json:"launchTemplate,omitempty"`
+	RemoteAccess   *NodegroupRemoteAccess   `json:"remoteAccess,omitempty"`
+	MinSize        int32                    `json:"minSize"`
+	MaxSize        int32                    `json:"maxSize"`
+	DesiredSize    int32                    `json:"desiredSize"`
+	// MaxUnavailable and MaxUnavailablePercentage are the update
+	// configuration (one of them is set).
+	MaxUnavailable           int32             `json:"maxUnavailable,omitempty"`
+	MaxUnavailablePercentage int32             `json:"maxUnavailablePercentage,omitempty"`
+	UpdateStrategy           string            `json:"updateStrategy,omitempty"`
+	NodeRepair               *bool             `json:"nodeRepair,omitempty"`
+	Version                  string            `json:"version"`
+	ReleaseVersion           string            `json:"releaseVersion"`
+	Tags                     map[string]string `json:"tags,omitempty"`
+	CreatedAt                time.Time         `json:"createdAt"`
+	ModifiedAt               time.Time         `json:"modifiedAt"`
+	ClientRequestToken       string            `json:"clientRequestToken,omitempty"`
+}
+
+// NodegroupTaint is a Kubernetes taint of a node group's nodes.
+type NodegroupTaint struct {
+	Key    string `json:"key"`
+	Value  string `json:"value,omitempty"`
+	Effect string `json:"effect"`
+}
+
+// NodegroupLaunchTemplate names a node group's EC2 launch template.
+type NodegroupLaunchTemplate struct {
+	ID      string `json:"id,omitempty"`
+	Name    string `json:"name,omitempty"`
+	Version string `json:"version,omitempty"`
+}
+
+// NodegroupRemoteAccess is a node group's SSH access configuration.
+type NodegroupRemoteAccess struct {
+	EC2SSHKey            string   `json:"ec2SshKey,omitempty"`
+	SourceSecurityGroups []string `json:"sourceSecurityGroups,omitempty"`
+}
+
+// FargateProfile is a Fargate profile (simulated: no pods run).
+type FargateProfile struct {
+	Name                string            `json:"name"`
+	ARN                 string            `json:"arn"`
+	PodExecutionRoleARN string            `json:"podExecutionRoleArn"`
+	Subnets             []string          `json:"subnets,omitempty"`
+	Selectors           []FargateSelector `json:"selectors"`
+	Tags                map[string]string `json:"tags,omitempty"`
+	CreatedAt           time.Time         `json:"createdAt"`
+	ClientRequestToken  string            `json:"clientRequestToken,omitempty"`
+}
+
+// FargateSelector selects the pods a Fargate profile runs.
+type FargateSelector struct {
+	Namespace string            `json:"namespace"`
+	Labels    map[string]string `json:"labels,omitempty"`
 }
 
 // ClusterVPCConfig is what CreateCluster's resourcesVpcConfig said.
@@ -84,6 +238,10 @@ type ClusterUpdate struct {
 	// ClientRequestToken is the request's idempotency token: a retry
 	// with it answers with this update.
 	ClientRequestToken string `json:"clientRequestToken,omitempty"`
+	// Nodegroup or Addon names the node group or add-on the update is
+	// of; both are empty for an update of the cluster itself.
+	Nodegroup string `json:"nodegroup,omitempty"`
+	Addon     string `json:"addon,omitempty"`
 }
 
 // ClusterUpdateParam is one parameter of an update.
@@ -145,6 +303,9 @@ type PodIdentityAssociation struct {
 	ClientRequestToken string            `json:"clientRequestToken,omitempty"`
 	CreatedAt          time.Time         `json:"createdAt"`
 	ModifiedAt         time.Time         `json:"modifiedAt"`
+	// OwnerARN is the ARN of the EKS add-on that made the association
+	// (its podIdentityAssociations), empty for one made directly.
+	OwnerARN string `json:"ownerArn,omitempty"`
 }
 
 // ClusterKey is the key of the association's cluster.

@@ -1,7 +1,9 @@
 // Package eks is the subset of the EKS API that `assumed` simulates:
 // clusters (CreateCluster, DescribeCluster, ListClusters, DeleteCluster,
-// UpdateClusterVersion, UpdateClusterConfig and their updates), pod
-// identity associations and the tags of both, each cluster with its own
+// UpdateClusterVersion, UpdateClusterConfig and their updates), their
+// access entries, add-ons, identity provider configs, node groups and
+// Fargate profiles, pod identity associations and the tags of all of
+// them, each cluster with its own
 // OIDC issuer whose service-account tokens pods present to
 // AssumeRoleWithWebIdentity (IRSA). The issuer's signing keys are kept in
 // the store, sealed, and rotate with the old key published until the
@@ -132,8 +134,23 @@ type Error struct {
 	Status  int
 	Code    string
 	Message string
-	// ClusterName is echoed in the error body, as EKS does.
-	ClusterName string
+	// ClusterName and the resource's name are echoed in the error body,
+	// as EKS does.
+	ClusterName        string
+	NodegroupName      string
+	AddonName          string
+	FargateProfileName string
+}
+
+// Fields are the members the error's body carries beside its message.
+func (e *Error) Fields() map[string]string {
+	m := map[string]string{}
+	for k, v := range map[string]string{"clusterName": e.ClusterName, "nodegroupName": e.NodegroupName, "addonName": e.AddonName, "fargateProfileName": e.FargateProfileName} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	return m
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -228,7 +245,7 @@ func (s *Service) CreateCluster(ctx context.Context, caller *directory.Caller, i
 			return nil, err
 		}
 	}
-	if err := s.create(ctx, c); err != nil {
+	if err := s.create(ctx, c, caller); err != nil {
 		return nil, err
 	}
 	return &sdk.CreateClusterOutput{Cluster: s.describe(s.w.Directory().Snapshot().Clusters[directory.ClusterKey(c.AccountID, c.Region, c.Name)])}, nil
@@ -270,6 +287,9 @@ func (s *Service) configure(c *directory.Cluster, in *sdk.CreateClusterInput) er
 		}
 		if a.BootstrapClusterCreatorAdminPermissions != nil {
 			c.BootstrapAdmin = aws.Bool(*a.BootstrapClusterCreatorAdminPermissions)
+		}
+		if c.BootstrapAdmin != nil && !*c.BootstrapAdmin && (c.AuthenticationMode == "" || c.AuthenticationMode == string(types.AuthenticationModeConfigMap)) {
+			return invalidParameter("bootstrapClusterCreatorAdminPermissions must be true if cluster authentication mode is set to CONFIG_MAP")
 		}
 	}
 	if u := in.UpgradePolicy; u != nil && u.SupportType != "" {
@@ -313,8 +333,10 @@ func unsimulated(set map[string]bool) error {
 	return invalidParameter("assumed does not simulate %s.", strings.Join(names, ", "))
 }
 
-// create stores a new cluster with a new issuer and signing key.
-func (s *Service) create(ctx context.Context, c *directory.Cluster) error {
+// create stores a new cluster with a new issuer and signing key. A
+// cluster created through the API (caller not nil) gives its creator an
+// access entry, as EKS does.
+func (s *Service) create(ctx context.Context, c *directory.Cluster, caller *directory.Caller) error {
 	now := s.now().UTC().Truncate(time.Second)
 	ks, err := oidc.NewKeySet(now)
 	if err != nil {
@@ -343,8 +365,12 @@ func (s *Service) create(ctx context.Context, c *directory.Cluster) error {
 		if n >= maxClustersPerAcct {
 			return &Error{Status: http.StatusBadRequest, Code: "ResourceLimitExceededException", Message: fmt.Sprintf("Account %s has reached its limit of %d clusters in %s.", c.AccountID, maxClustersPerAcct, c.Region), ClusterName: c.Name}
 		}
-		t.Snap.Clusters[key] = c
-		return t.Put(kindCluster, c.AccountID, key, c)
+		if caller != nil {
+			if err := s.bootstrapAccess(t.Snap, c, caller); err != nil {
+				return err
+			}
+		}
+		return putCluster(t, c)
 	})
 }
 
@@ -470,14 +496,27 @@ func (s *Service) DeleteCluster(ctx context.Context, caller *directory.Caller, i
 		if aws.ToBool(c.DeletionProtection) {
 			return invalidRequest("Cluster %s has deletion protection enabled: turn it off with UpdateClusterConfig (deletionProtection false) first.", name)
 		}
+		// Node groups and Fargate profiles must go first; access
+		// entries, add-ons and identity provider configs go with the
+		// cluster.
+		if ngs := sortedKeys(c.Nodegroups); len(ngs) > 0 {
+			e := resourceInUse(name, "Cluster has nodegroups attached")
+			e.NodegroupName = ngs[0]
+			return e
+		}
+		if fps := sortedKeys(c.FargateProfiles); len(fps) > 0 {
+			e := resourceInUse(name, "Cluster has fargate profiles attached")
+			e.FargateProfileName = fps[0]
+			return e
+		}
 		key := directory.ClusterKey(c.AccountID, c.Region, c.Name)
 		delete(t.Snap.Clusters, key)
 		t.Del(kindCluster, c.AccountID, key)
-		// The cluster's pod identity associations go with it.
-		for id, a := range t.Snap.PodIdentityAssociations {
+		// The cluster's pod identity associations go with it (its
+		// add-ons' too).
+		for _, a := range t.Snap.PodIdentityAssociations {
 			if a.ClusterKey() == key {
-				delete(t.Snap.PodIdentityAssociations, id)
-				t.Del(kindAssociation, a.AccountID, id)
+				deleteAssociation(t, a)
 			}
 		}
 		deleted = c

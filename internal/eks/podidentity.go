@@ -131,6 +131,9 @@ func describeAssociation(a *directory.PodIdentityAssociation) *types.PodIdentity
 	if a.Policy != "" {
 		out.Policy = aws.String(a.Policy)
 	}
+	if a.OwnerARN != "" {
+		out.OwnerArn = aws.String(a.OwnerARN)
+	}
 	return out
 }
 
@@ -210,32 +213,68 @@ func (s *Service) CreatePodIdentityAssociation(ctx context.Context, caller *dire
 		if err != nil {
 			return err
 		}
-		if existing, ok := t.Snap.AssociationFor(directory.ClusterKey(c.AccountID, c.Region, c.Name), ns, sa); ok {
+		if existing, ok := associationOf(t.Snap, directory.ClusterKey(c.AccountID, c.Region, c.Name), ns, sa); ok {
 			// A retry with the same client request token and the same
 			// request answers with what the first call created.
 			if token != "" && existing.ClientRequestToken == token && existing.RoleARN == role && existing.TargetRoleARN == target && existing.DisableSessionTags == disable && existing.Policy == aws.ToString(in.Policy) {
 				created = existing
 				return nil
 			}
-			return &Error{Status: http.StatusConflict, Code: "ResourceInUseException", Message: fmt.Sprintf("Association already exists: %s for namespace %s and service account %s.", existing.ID, ns, sa), ClusterName: name}
+			return associationInUse(name, existing)
 		}
-		now := s.now().UTC().Truncate(time.Millisecond)
-		a := &directory.PodIdentityAssociation{
-			ID: id, ARN: associationARN(c.Region, c.AccountID, c.Name, id), AccountID: c.AccountID, Region: c.Region, ClusterName: c.Name,
-			Namespace: ns, ServiceAccount: sa, RoleARN: role, TargetRoleARN: target, DisableSessionTags: disable,
-			Policy: aws.ToString(in.Policy), Tags: maps.Clone(in.Tags), ClientRequestToken: token, CreatedAt: now, ModifiedAt: now,
-		}
+		a := s.newAssociation(c, id, ns, sa, role)
+		a.TargetRoleARN, a.DisableSessionTags, a.Policy = target, disable, aws.ToString(in.Policy)
+		a.Tags, a.ClientRequestToken = maps.Clone(in.Tags), token
 		if target != "" {
 			a.ExternalID = externalID(a)
 		}
-		t.Snap.PodIdentityAssociations[a.ID] = a
 		created = a
-		return t.Put(kindAssociation, a.AccountID, a.ID, a)
+		return putAssociation(t, a)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &sdk.CreatePodIdentityAssociationOutput{Association: describeAssociation(created)}, nil
+}
+
+// newAssociation is a new association of a service account of cluster c
+// with a role.
+func (s *Service) newAssociation(c *directory.Cluster, id, ns, sa, role string) *directory.PodIdentityAssociation {
+	now := s.now().UTC().Truncate(time.Millisecond)
+	return &directory.PodIdentityAssociation{
+		ID: id, ARN: associationARN(c.Region, c.AccountID, c.Name, id), AccountID: c.AccountID, Region: c.Region, ClusterName: c.Name,
+		Namespace: ns, ServiceAccount: sa, RoleARN: role, CreatedAt: now, ModifiedAt: now,
+	}
+}
+
+// putAssociation stores an association in a transaction.
+func putAssociation(t *directory.Txn, a *directory.PodIdentityAssociation) error {
+	t.Snap.PodIdentityAssociations[a.ID] = a
+	return t.Put(kindAssociation, a.AccountID, a.ID, a)
+}
+
+// deleteAssociation deletes an association in a transaction.
+func deleteAssociation(t *directory.Txn, a *directory.PodIdentityAssociation) {
+	delete(t.Snap.PodIdentityAssociations, a.ID)
+	t.Del(kindAssociation, a.AccountID, a.ID)
+}
+
+// associationOf finds the association of a service account of a cluster
+// without the snapshot's index, which a transaction's own writes would
+// leave behind.
+func associationOf(snap *directory.Snapshot, clusterKey, ns, sa string) (*directory.PodIdentityAssociation, bool) {
+	for _, a := range snap.PodIdentityAssociations {
+		if a.ClusterKey() == clusterKey && a.Namespace == ns && a.ServiceAccount == sa {
+			return a, true
+		}
+	}
+	return nil, false
+}
+
+// associationInUse is the error for a service account that has an
+// association.
+func associationInUse(cluster string, existing *directory.PodIdentityAssociation) *Error {
+	return resourceInUse(cluster, "Association already exists: %s for namespace %s and service account %s.", existing.ID, existing.Namespace, existing.ServiceAccount)
 }
 
 // tagContext holds aws:RequestTag/… and aws:TagKeys for tags in a
@@ -316,10 +355,14 @@ func (s *Service) ListPodIdentityAssociations(_ context.Context, caller *directo
 	end := min(start+max, len(list))
 	out := &sdk.ListPodIdentityAssociationsOutput{Associations: []types.PodIdentityAssociationSummary{}}
 	for _, a := range list[start:end] {
-		out.Associations = append(out.Associations, types.PodIdentityAssociationSummary{
+		sum := types.PodIdentityAssociationSummary{
 			AssociationArn: aws.String(a.ARN), AssociationId: aws.String(a.ID), ClusterName: aws.String(a.ClusterName),
 			Namespace: aws.String(a.Namespace), ServiceAccount: aws.String(a.ServiceAccount),
-		})
+		}
+		if a.OwnerARN != "" {
+			sum.OwnerArn = aws.String(a.OwnerARN)
+		}
+		out.Associations = append(out.Associations, sum)
 	}
 	if end < len(list) {
 		out.NextToken = aws.String(list[end].ID)
@@ -378,9 +421,8 @@ func (s *Service) UpdatePodIdentityAssociation(ctx context.Context, caller *dire
 			cp.ExternalID = externalID(&cp)
 		}
 		cp.ModifiedAt = s.now().UTC().Truncate(time.Millisecond)
-		t.Snap.PodIdentityAssociations[cp.ID] = &cp
 		updated = &cp
-		return t.Put(kindAssociation, cp.AccountID, cp.ID, &cp)
+		return putAssociation(t, &cp)
 	})
 	if err != nil {
 		return nil, err
@@ -402,8 +444,7 @@ func (s *Service) DeletePodIdentityAssociation(ctx context.Context, caller *dire
 		if err != nil {
 			return err
 		}
-		delete(t.Snap.PodIdentityAssociations, a.ID)
-		t.Del(kindAssociation, a.AccountID, a.ID)
+		deleteAssociation(t, a)
 		deleted = a
 		return nil
 	})

@@ -17,7 +17,9 @@ import (
 // Tags
 //
 // TagResource, UntagResource and ListTagsForResource work on every EKS
-// resource `assumed` has: clusters and pod identity associations. They
+// resource `assumed` has: clusters, pod identity associations, access
+// entries, add-ons, identity provider configs, node groups and Fargate
+// profiles. They
 // answer with EKS's errors for these operations, BadRequestException and
 // NotFoundException (not the InvalidParameterException and
 // ResourceNotFoundException of the other operations). Each is authorized
@@ -32,17 +34,25 @@ func tagsNotFound(resourceARN string) *Error {
 	return &Error{Status: http.StatusNotFound, Code: "NotFoundException", Message: "Resource not found: " + resourceARN}
 }
 
-// tagged is a resource that has tags.
+// tagged is a resource that has tags: a cluster, a pod identity
+// association, or a resource of a cluster (kind and key).
 type tagged struct {
 	cluster *directory.Cluster
 	assoc   *directory.PodIdentityAssociation
+	sub     bool
+	kind    resourceKind
+	key     string
 }
 
 func (r tagged) tags() map[string]string {
-	if r.cluster != nil {
-		return r.cluster.Tags
+	switch {
+	case r.assoc != nil:
+		return r.assoc.Tags
+	case r.sub:
+		_, tags, _ := findResource(r.cluster, r.kind, r.key)
+		return tags
 	}
-	return r.assoc.Tags
+	return r.cluster.Tags
 }
 
 // checkTaggableARN checks that a resource ARN is an EKS ARN of the
@@ -53,6 +63,12 @@ func checkTaggableARN(resourceARN string) (arn.ARN, error) {
 		return arn.ARN{}, badRequest("Invalid ARN: " + resourceARN + " is not the ARN of an EKS resource.")
 	}
 	return a, nil
+}
+
+// taggableKinds are the cluster resources by their ARNs' resource type.
+var taggableKinds = map[string]resourceKind{
+	"access-entry": kindAccessEntry, "addon": kindAddon, "identityproviderconfig": kindIdentityProviderConfig,
+	"nodegroup": kindNodegroup, "fargateprofile": kindFargateProfile,
 }
 
 // findTagged finds the resource an ARN names, among the caller's
@@ -74,6 +90,25 @@ func findTagged(snap *directory.Snapshot, caller *directory.Caller, a arn.ARN) (
 		}
 		return tagged{assoc: pa}, true
 	}
+	kind, ok := taggableKinds[typ]
+	if !ok {
+		return tagged{}, false
+	}
+	cluster, _, _ := strings.Cut(rest, "/")
+	c, ok := snap.Clusters[directory.ClusterKey(a.AccountID, a.Region, cluster)]
+	if !ok {
+		return tagged{}, false
+	}
+	// The resource whose ARN this is, UUID and all.
+	keys := map[resourceKind][]string{
+		kindAccessEntry: sortedKeys(c.AccessEntries), kindAddon: sortedKeys(c.Addons), kindIdentityProviderConfig: sortedKeys(c.IdentityProviderConfigs),
+		kindNodegroup: sortedKeys(c.Nodegroups), kindFargateProfile: sortedKeys(c.FargateProfiles),
+	}[kind]
+	for _, k := range keys {
+		if resARN, _, _ := findResource(c, kind, k); resARN == a.String() {
+			return tagged{cluster: c, sub: true, kind: kind, key: k}, true
+		}
+	}
 	return tagged{}, false
 }
 
@@ -82,17 +117,40 @@ func putTags(t *directory.Txn, r tagged, tags map[string]string) error {
 	if len(tags) == 0 {
 		tags = nil
 	}
-	if r.cluster != nil {
+	switch {
+	case r.assoc != nil:
+		cp := *r.assoc
+		cp.Tags = tags
+		return putAssociation(t, &cp)
+	case !r.sub:
 		cp := *r.cluster
 		cp.Tags = tags
-		key := directory.ClusterKey(cp.AccountID, cp.Region, cp.Name)
-		t.Snap.Clusters[key] = &cp
-		return t.Put(kindCluster, cp.AccountID, key, &cp)
+		return putCluster(t, &cp)
 	}
-	cp := *r.assoc
-	cp.Tags = tags
-	t.Snap.PodIdentityAssociations[cp.ID] = &cp
-	return t.Put(kindAssociation, cp.AccountID, cp.ID, &cp)
+	c := r.cluster.CloneResources()
+	switch r.kind {
+	case kindAccessEntry:
+		e := *c.AccessEntries[r.key]
+		e.Tags = tags
+		c.AccessEntries[r.key] = &e
+	case kindAddon:
+		a := *c.Addons[r.key]
+		a.Tags = tags
+		c.Addons[r.key] = &a
+	case kindIdentityProviderConfig:
+		p := *c.IdentityProviderConfigs[r.key]
+		p.Tags = tags
+		c.IdentityProviderConfigs[r.key] = &p
+	case kindNodegroup:
+		n := *c.Nodegroups[r.key]
+		n.Tags = tags
+		c.Nodegroups[r.key] = &n
+	case kindFargateProfile:
+		f := *c.FargateProfiles[r.key]
+		f.Tags = tags
+		c.FargateProfiles[r.key] = &f
+	}
+	return putCluster(t, c)
 }
 
 // checkTags checks tags for TagResource.
@@ -121,8 +179,7 @@ func (s *Service) retag(ctx context.Context, caller *directory.Caller, resourceA
 	})
 }
 
-// TagResource adds tags to a cluster or pod identity association, or
-// changes their values.
+// TagResource adds tags to a resource, or changes their values.
 func (s *Service) TagResource(ctx context.Context, caller *directory.Caller, in *sdk.TagResourceInput) (*sdk.TagResourceOutput, error) {
 	resourceARN := aws.ToString(in.ResourceArn)
 	a, err := checkTaggableARN(resourceARN)
@@ -156,8 +213,8 @@ func (s *Service) TagResource(ctx context.Context, caller *directory.Caller, in 
 	return &sdk.TagResourceOutput{}, nil
 }
 
-// UntagResource removes tags (by key) from a cluster or pod identity
-// association; keys it does not have are ignored.
+// UntagResource removes tags (by key) from a resource; keys it does
+// not have are ignored.
 func (s *Service) UntagResource(ctx context.Context, caller *directory.Caller, in *sdk.UntagResourceInput) (*sdk.UntagResourceOutput, error) {
 	resourceARN := aws.ToString(in.ResourceArn)
 	a, err := checkTaggableARN(resourceARN)
@@ -192,8 +249,7 @@ func (s *Service) UntagResource(ctx context.Context, caller *directory.Caller, i
 	return &sdk.UntagResourceOutput{}, nil
 }
 
-// ListTagsForResource lists a cluster's or pod identity association's
-// tags.
+// ListTagsForResource lists a resource's tags.
 func (s *Service) ListTagsForResource(_ context.Context, caller *directory.Caller, in *sdk.ListTagsForResourceInput) (*sdk.ListTagsForResourceOutput, error) {
 	resourceARN := aws.ToString(in.ResourceArn)
 	a, err := checkTaggableARN(resourceARN)

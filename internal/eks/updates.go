@@ -49,7 +49,12 @@ func describeUpdate(u *directory.ClusterUpdate) *types.Update {
 type clusterChange struct {
 	typ    types.UpdateType
 	params []directory.ClusterUpdateParam
-	apply  func(c *directory.Cluster) error
+	// apply changes the cluster's copy (whose resource maps are its
+	// own); txn, when set, then makes the change's other writes.
+	apply func(c *directory.Cluster) error
+	txn   func(t *directory.Txn, c *directory.Cluster) error
+	// nodegroup or addon names the resource the update is of.
+	nodegroup, addon string
 }
 
 // startUpdate applies a change to the caller's cluster and records it as
@@ -76,13 +81,19 @@ func (s *Service) startUpdate(ctx context.Context, caller *directory.Caller, nam
 		if err != nil {
 			return err
 		}
-		cp := *c
-		if err := ch.apply(&cp); err != nil {
+		cp := c.CloneResources()
+		if err := ch.apply(cp); err != nil {
 			return err
+		}
+		if ch.txn != nil {
+			if err := ch.txn(t, cp); err != nil {
+				return err
+			}
 		}
 		u := directory.ClusterUpdate{
 			ID: uuid.NewString(), Type: string(ch.typ), Status: string(types.UpdateStatusSuccessful), Params: ch.params,
 			CreatedAt: s.now().UTC().Truncate(time.Millisecond), ClientRequestToken: token,
+			Nodegroup: ch.nodegroup, Addon: ch.addon,
 		}
 		// Clip: the new list must not share an array the previous
 		// snapshot's cluster sees.
@@ -91,9 +102,7 @@ func (s *Service) startUpdate(ctx context.Context, caller *directory.Caller, nam
 			cp.Updates = cp.Updates[n-maxUpdatesPerCluster:]
 		}
 		done = &cp.Updates[len(cp.Updates)-1]
-		key := directory.ClusterKey(cp.AccountID, cp.Region, cp.Name)
-		t.Snap.Clusters[key] = &cp
-		return t.Put(kindCluster, cp.AccountID, key, &cp)
+		return putCluster(t, cp)
 	})
 	if err != nil {
 		return nil, err
@@ -444,18 +453,26 @@ func autoModeChange(c *directory.Cluster, in *sdk.UpdateClusterConfigInput) (*cl
 	}, nil
 }
 
-// checkUpdateTarget refuses updates of node groups, add-ons and
-// capabilities: a simulated cluster has none.
-func checkUpdateTarget(name string, nodegroup, addon, capability *string) error {
+// updateTarget checks the node group or add-on an update request names
+// (EKS has no capabilities here) and returns the filter of its updates:
+// those of the resource, or those of the cluster itself when it names
+// none.
+func updateTarget(c *directory.Cluster, nodegroup, addon, capability *string) (func(u *directory.ClusterUpdate) bool, error) {
 	switch {
 	case aws.ToString(nodegroup) != "":
-		return &Error{Status: http.StatusNotFound, Code: "ResourceNotFoundException", Message: "No node group found for name: " + *nodegroup + ".", ClusterName: name}
+		if _, ok := c.Nodegroups[*nodegroup]; !ok {
+			return nil, nodegroupNotFound(c.Name, *nodegroup)
+		}
+		return func(u *directory.ClusterUpdate) bool { return u.Nodegroup == *nodegroup }, nil
 	case aws.ToString(addon) != "":
-		return &Error{Status: http.StatusNotFound, Code: "ResourceNotFoundException", Message: "No addon: " + *addon + " found in cluster: " + name, ClusterName: name}
+		if _, ok := c.Addons[*addon]; !ok {
+			return nil, addonNotFound(c.Name, *addon)
+		}
+		return func(u *directory.ClusterUpdate) bool { return u.Addon == *addon }, nil
 	case aws.ToString(capability) != "":
-		return &Error{Status: http.StatusNotFound, Code: "ResourceNotFoundException", Message: "No capability: " + *capability + " found in cluster: " + name, ClusterName: name}
+		return nil, &Error{Status: http.StatusNotFound, Code: "ResourceNotFoundException", Message: "No capability: " + *capability + " found in cluster: " + c.Name, ClusterName: c.Name}
 	}
-	return nil
+	return func(u *directory.ClusterUpdate) bool { return u.Nodegroup == "" && u.Addon == "" }, nil
 }
 
 // DescribeUpdate describes one of a cluster's updates.
@@ -469,11 +486,12 @@ func (s *Service) DescribeUpdate(_ context.Context, caller *directory.Caller, in
 	if err != nil {
 		return nil, err
 	}
-	if err := checkUpdateTarget(name, in.NodegroupName, in.AddonName, in.CapabilityName); err != nil {
+	of, err := updateTarget(c, in.NodegroupName, in.AddonName, in.CapabilityName)
+	if err != nil {
 		return nil, err
 	}
 	for i := range c.Updates {
-		if c.Updates[i].ID == id {
+		if c.Updates[i].ID == id && of(&c.Updates[i]) {
 			return &sdk.DescribeUpdateOutput{Update: describeUpdate(&c.Updates[i])}, nil
 		}
 	}
@@ -495,8 +513,15 @@ func (s *Service) ListUpdates(_ context.Context, caller *directory.Caller, in *s
 	if err != nil {
 		return nil, err
 	}
-	if err := checkUpdateTarget(name, in.NodegroupName, in.AddonName, in.CapabilityName); err != nil {
+	of, err := updateTarget(c, in.NodegroupName, in.AddonName, in.CapabilityName)
+	if err != nil {
 		return nil, err
+	}
+	var updates []*directory.ClusterUpdate
+	for i := range c.Updates {
+		if of(&c.Updates[i]) {
+			updates = append(updates, &c.Updates[i])
+		}
 	}
 	max, err := pageSize(in.MaxResults)
 	if err != nil {
@@ -510,18 +535,18 @@ func (s *Service) ListUpdates(_ context.Context, caller *directory.Caller, in *s
 		if !ok || err != nil {
 			return nil, invalidParameter("The nextToken is not valid.")
 		}
-		start = slices.IndexFunc(c.Updates, func(u directory.ClusterUpdate) bool { return u.ID == string(b) })
+		start = slices.IndexFunc(updates, func(u *directory.ClusterUpdate) bool { return u.ID == string(b) })
 		if start < 0 {
 			return nil, invalidParameter("The nextToken is not valid.")
 		}
 	}
-	end := min(start+max, len(c.Updates))
+	end := min(start+max, len(updates))
 	out := &sdk.ListUpdatesOutput{UpdateIds: []string{}}
-	for _, u := range c.Updates[start:end] {
+	for _, u := range updates[start:end] {
 		out.UpdateIds = append(out.UpdateIds, u.ID)
 	}
-	if end < len(c.Updates) {
-		out.NextToken = aws.String(updatesTokenPrefix + base64.RawURLEncoding.EncodeToString([]byte(c.Updates[end].ID)))
+	if end < len(updates) {
+		out.NextToken = aws.String(updatesTokenPrefix + base64.RawURLEncoding.EncodeToString([]byte(updates[end].ID)))
 	}
 	return out, nil
 }

@@ -61,7 +61,7 @@ func (s *Service) ApplyWorld(ctx context.Context, file string, w *world.World) e
 			if c.RoleARN == "" {
 				c.RoleARN = DefaultWorldRoleARN(a.ID)
 			}
-			if err := s.create(ctx, c); err != nil {
+			if err := s.create(ctx, c, nil); err != nil {
 				return fmt.Errorf("%s:%d: cluster %s: %w", file, wc.Line, wc.Name, err)
 			}
 			s.log.Info("cluster created", "cluster", c.ARN, "issuer", s.IssuerURL(c))

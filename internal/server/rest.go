@@ -51,6 +51,11 @@ func eksRoutes() []restRoute {
 	updates := map[string]string{"{name}": "Name", "nodegroupName": "NodegroupName", "addonName": "AddonName", "capabilityName": "CapabilityName", "maxResults": "MaxResults", "nextToken": "NextToken"}
 	update := map[string]string{"{name}": "Name", "{id}": "UpdateId", "nodegroupName": "NodegroupName", "addonName": "AddonName", "capabilityName": "CapabilityName"}
 	tags := map[string]string{"{arn}": "ResourceArn"}
+	cluster := map[string]string{"{name}": "ClusterName"}
+	entry := map[string]string{"{name}": "ClusterName", "{principal}": "PrincipalArn"}
+	addon := map[string]string{"{name}": "ClusterName", "{addon}": "AddonName"}
+	nodegroup := map[string]string{"{name}": "ClusterName", "{ng}": "NodegroupName"}
+	fargate := map[string]string{"{name}": "ClusterName", "{fp}": "FargateProfileName"}
 	return []restRoute{
 		route("POST", "/clusters", "CreateCluster", http.StatusOK, nil),
 		route("GET", "/clusters", "ListClusters", http.StatusOK, map[string]string{"maxResults": "MaxResults", "nextToken": "NextToken"}),
@@ -68,9 +73,59 @@ func eksRoutes() []restRoute {
 		route("GET", "/clusters/{name}/pod-identity-associations/{id}", "DescribePodIdentityAssociation", http.StatusOK, assoc),
 		route("POST", "/clusters/{name}/pod-identity-associations/{id}", "UpdatePodIdentityAssociation", http.StatusOK, assoc),
 		route("DELETE", "/clusters/{name}/pod-identity-associations/{id}", "DeletePodIdentityAssociation", http.StatusOK, assoc),
+		// Access entries and access policies.
+		route("POST", "/clusters/{name}/access-entries", "CreateAccessEntry", http.StatusOK, cluster),
+		route("GET", "/clusters/{name}/access-entries", "ListAccessEntries", http.StatusOK, withPages(cluster, "associatedPolicyArn", "AssociatedPolicyArn")),
+		route("GET", "/clusters/{name}/access-entries/{principal}", "DescribeAccessEntry", http.StatusOK, entry),
+		route("POST", "/clusters/{name}/access-entries/{principal}", "UpdateAccessEntry", http.StatusOK, entry),
+		route("DELETE", "/clusters/{name}/access-entries/{principal}", "DeleteAccessEntry", http.StatusOK, entry),
+		route("POST", "/clusters/{name}/access-entries/{principal}/access-policies", "AssociateAccessPolicy", http.StatusOK, entry),
+		route("GET", "/clusters/{name}/access-entries/{principal}/access-policies", "ListAssociatedAccessPolicies", http.StatusOK, withPages(entry)),
+		route("DELETE", "/clusters/{name}/access-entries/{principal}/access-policies/{policy}", "DisassociateAccessPolicy", http.StatusOK, map[string]string{"{name}": "ClusterName", "{principal}": "PrincipalArn", "{policy}": "PolicyArn"}),
+		route("GET", "/access-policies", "ListAccessPolicies", http.StatusOK, withPages(nil)),
+		// Add-ons.
+		route("POST", "/clusters/{name}/addons", "CreateAddon", http.StatusOK, cluster),
+		route("GET", "/clusters/{name}/addons", "ListAddons", http.StatusOK, withPages(cluster)),
+		route("GET", "/clusters/{name}/addons/{addon}", "DescribeAddon", http.StatusOK, addon),
+		route("POST", "/clusters/{name}/addons/{addon}/update", "UpdateAddon", http.StatusOK, addon),
+		route("DELETE", "/clusters/{name}/addons/{addon}", "DeleteAddon", http.StatusOK, map[string]string{"{name}": "ClusterName", "{addon}": "AddonName", "preserve": "Preserve"}),
+		route("GET", "/addons/supported-versions", "DescribeAddonVersions", http.StatusOK, withPages(nil, "addonName", "AddonName", "kubernetesVersion", "KubernetesVersion", "types", "Types", "publishers", "Publishers", "owners", "Owners")),
+		route("GET", "/addons/configuration-schemas", "DescribeAddonConfiguration", http.StatusOK, map[string]string{"addonName": "AddonName", "addonVersion": "AddonVersion"}),
+		// Identity provider configs.
+		route("POST", "/clusters/{name}/identity-provider-configs/associate", "AssociateIdentityProviderConfig", http.StatusOK, cluster),
+		route("POST", "/clusters/{name}/identity-provider-configs/describe", "DescribeIdentityProviderConfig", http.StatusOK, cluster),
+		route("POST", "/clusters/{name}/identity-provider-configs/disassociate", "DisassociateIdentityProviderConfig", http.StatusOK, cluster),
+		route("GET", "/clusters/{name}/identity-provider-configs", "ListIdentityProviderConfigs", http.StatusOK, withPages(cluster)),
+		// Node groups and Fargate profiles.
+		route("POST", "/clusters/{name}/node-groups", "CreateNodegroup", http.StatusOK, cluster),
+		route("GET", "/clusters/{name}/node-groups", "ListNodegroups", http.StatusOK, withPages(cluster)),
+		route("GET", "/clusters/{name}/node-groups/{ng}", "DescribeNodegroup", http.StatusOK, nodegroup),
+		route("DELETE", "/clusters/{name}/node-groups/{ng}", "DeleteNodegroup", http.StatusOK, nodegroup),
+		route("POST", "/clusters/{name}/node-groups/{ng}/update-config", "UpdateNodegroupConfig", http.StatusOK, nodegroup),
+		route("POST", "/clusters/{name}/node-groups/{ng}/update-version", "UpdateNodegroupVersion", http.StatusOK, nodegroup),
+		route("POST", "/clusters/{name}/fargate-profiles", "CreateFargateProfile", http.StatusOK, cluster),
+		route("GET", "/clusters/{name}/fargate-profiles", "ListFargateProfiles", http.StatusOK, withPages(cluster)),
+		route("GET", "/clusters/{name}/fargate-profiles/{fp}", "DescribeFargateProfile", http.StatusOK, fargate),
+		route("DELETE", "/clusters/{name}/fargate-profiles/{fp}", "DeleteFargateProfile", http.StatusOK, fargate),
+		// Kubernetes versions.
+		route("GET", "/cluster-versions", "DescribeClusterVersions", http.StatusOK, withPages(nil, "clusterType", "ClusterType", "clusterVersions", "ClusterVersions", "defaultOnly", "DefaultOnly", "includeAll", "IncludeAll", "status", "Status", "versionStatus", "VersionStatus")),
 		handled("POST", "/_assumed/clusters/{name}/token", "CreateToken", createToken),
 		handled("POST", "/_assumed/clusters/{name}/rotate-signing-key", "RotateSigningKey", rotateSigningKey),
 	}
+}
+
+// withPages returns the bindings of base with those of a list's
+// maxResults and nextToken query parameters, and more query parameters
+// given as pairs of wire name and field.
+func withPages(base map[string]string, more ...string) map[string]string {
+	m := map[string]string{"maxResults": "MaxResults", "nextToken": "NextToken"}
+	for k, v := range base {
+		m[k] = v
+	}
+	for i := 0; i+1 < len(more); i += 2 {
+		m[more[i]] = more[i+1]
+	}
+	return m
 }
 
 // eksAuthRoutes are EKS Auth's operations.
@@ -247,8 +302,10 @@ func decodeStrict(body []byte, v any) error {
 func writeRESTError(w http.ResponseWriter, err error, ae *apiError) {
 	var extra map[string]string
 	var ee *eks.Error
-	if errors.As(err, &ee) && ee.ClusterName != "" {
-		extra = map[string]string{"clusterName": ee.ClusterName}
+	if errors.As(err, &ee) {
+		if f := ee.Fields(); len(f) > 0 {
+			extra = f
+		}
 	}
 	// JSON protocols name the authentication failures differently.
 	restjson.WriteError(w, ae.Status, gateway.JSONCode(ae.Code), ae.Message, extra)
