@@ -27,6 +27,9 @@ type agentOptions struct {
 	rateLimit     float64
 	burst         int
 	maxEntries    int
+	log           logFlags
+	// probeInterval: see agent.Config.ProbeInterval (tests shorten it).
+	probeInterval time.Duration
 	// ready, when set, is called with the bound address once the agent
 	// accepts requests (tests use it).
 	ready func(addr string)
@@ -56,7 +59,13 @@ Pods point at it with
 SDKs accept a plain-http container endpoint only on a loopback address,
 169.254.170.2, 169.254.170.23 or fd00:ec2::23 (the real agent listens on
 169.254.170.23:80 and [fd00:ec2::23]:80); the default listens on loopback.
-GET /healthz and /readyz are its probes. It runs until SIGINT or SIGTERM.`,
+
+GET /healthz (liveness) answers 200 while the agent runs. GET /readyz
+(readiness) answers 200 when the agent's last contact with EKS Auth got an
+answer and 503 when it could not reach it; when that contact is more than
+10 s old, /readyz first probes the server (an unsigned GET of
+ENDPOINT/_assumed/health, at most 3 s). It logs to standard error
+(--log-level, --log-format) and runs until SIGINT (Ctrl-C) or SIGTERM.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opt.cluster == "" {
@@ -83,12 +92,13 @@ GET /healthz and /readyz are its probes. It runs until SIGINT or SIGTERM.`,
 	f.Float64Var(&opt.rateLimit, "rate-limit", agent.DefaultRateLimit, "calls per second to EKS Auth on average (negative: unlimited)")
 	f.IntVar(&opt.burst, "burst", agent.DefaultBurst, "calls to EKS Auth allowed in a burst")
 	f.IntVar(&opt.maxEntries, "max-entries", agent.DefaultMaxEntries, "number of tokens whose credentials are cached")
+	opt.log.add(cmd)
 	return cmd
 }
 
 // runAgent serves the agent until ctx ends.
 func runAgent(ctx context.Context, opt agentOptions, s streams) error {
-	log := slog.New(slog.NewTextHandler(s.err, nil))
+	log := opt.log.logger(s.err)
 	c, err := opt.client.client(ctx, "eks-auth")
 	if err != nil {
 		return inputError(err)
@@ -107,12 +117,16 @@ func runAgent(ctx context.Context, opt agentOptions, s streams) error {
 		RateLimit:     opt.rateLimit,
 		Burst:         opt.burst,
 		MaxEntries:    opt.maxEntries,
+		ProbeInterval: opt.probeInterval,
 	})
 	defer a.Close()
 
 	ln, err := net.Listen("tcp", opt.listen)
 	if err != nil {
-		return &exitError{code: exitFailure, err: fmt.Errorf("listen on %s: %w", opt.listen, err)}
+		if errors.Is(err, syscall.EADDRINUSE) {
+			err = fmt.Errorf("%w: another process (another assumed agent?) listens there; stop it, or pass --listen with another address", err)
+		}
+		return &exitError{code: exitFailure, err: err}
 	}
 	addr := ln.Addr().String()
 	if !sdkAcceptsHTTP(ln.Addr()) {
@@ -133,6 +147,10 @@ func runAgent(ctx context.Context, opt agentOptions, s streams) error {
 	if opt.ready != nil {
 		opt.ready(addr)
 	}
+	// Say at once whether EKS Auth can be reached (a failure is logged).
+	probeCtx, cancelProbe := context.WithTimeout(ctx, agent.DefaultProbeTimeout)
+	_ = a.Reachable(probeCtx)
+	cancelProbe()
 
 	select {
 	case err := <-served:

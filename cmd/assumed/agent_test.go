@@ -7,6 +7,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,8 +113,9 @@ func TestAgentCommandServes(t *testing.T) {
 	if code, _ := get("/healthz", ""); code != http.StatusOK {
 		t.Errorf("/healthz: %d", code)
 	}
-	if code, _ := get("/readyz", ""); code != http.StatusOK {
-		t.Errorf("/readyz: %d", code)
+	// Not ready: EKS Auth cannot be reached.
+	if code, m := get("/readyz", ""); code != http.StatusServiceUnavailable || m["code"] != "NotReady" || !strings.Contains(m["message"], "EKS Auth is unreachable") || !strings.Contains(m["message"], "connection refused") {
+		t.Errorf("/readyz with EKS Auth unreachable: %d %v", code, m)
 	}
 	if code, m := get("/v1/credentials", ""); code != http.StatusBadRequest || m["code"] != "InvalidRequestException" {
 		t.Errorf("no token: %d %v", code, m)
@@ -125,6 +129,18 @@ func TestAgentCommandServes(t *testing.T) {
 	if strings.Contains(logs.String(), token) || strings.Contains(logs.String(), "node-secret") {
 		t.Errorf("the log holds a secret:\n%s", logs.String())
 	}
+	// The failure's log line says each thing once.
+	var failed string
+	for line := range strings.SplitSeq(logs.String(), "\n") {
+		if strings.Contains(line, `msg="EKS Auth call failed"`) {
+			failed = line
+		}
+	}
+	for _, once := range []string{"ServiceUnavailable", "EKS Auth is unreachable", "/clusters/prod/assume-role-for-pod-identity", "connection refused"} {
+		if n := strings.Count(failed, once); n != 1 {
+			t.Errorf("the failure's log line says %q %d times, want once:\n%s", once, n, failed)
+		}
+	}
 
 	cancel()
 	select {
@@ -137,5 +153,70 @@ func TestAgentCommandServes(t *testing.T) {
 	}
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Error("still serving after stop")
+	}
+}
+
+// TestAgentCommandReadiness runs the agent against a real server behind a
+// proxy: /readyz answers 200 while the server can be reached and 503 once
+// it cannot, as /v1/credentials then fails.
+func TestAgentCommandReadiness(t *testing.T) {
+	env := testenv.Start(t, nil)
+	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EKS_AUTH", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	id, secret := env.RootKey(testenv.AccountA)
+	t.Setenv("AWS_ACCESS_KEY_ID", id)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+
+	target, err := url.Parse(env.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httptest.NewServer(httputil.NewSingleHostReverseProxy(target))
+	defer proxy.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	logs := &testenv.SyncBuffer{}
+	opt := agentOptions{cluster: "prod", listen: "127.0.0.1:0", probeInterval: 50 * time.Millisecond, ready: func(a string) { ready <- a }}
+	opt.client.endpoint = proxy.URL
+	go func() { done <- runAgent(ctx, opt, streams{in: strings.NewReader(""), out: io.Discard, err: logs}) }()
+	var base string
+	select {
+	case a := <-ready:
+		base = "http://" + a
+	case err := <-done:
+		t.Fatalf("agent exited early: %v\n%s", err, logs.String())
+	case <-time.After(20 * time.Second):
+		t.Fatalf("agent did not become ready\n%s", logs.String())
+	}
+	readyz := func() int {
+		t.Helper()
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := readyz(); code != http.StatusOK {
+		t.Fatalf("/readyz with the server reachable: %d\n%s", code, logs.String())
+	}
+	proxy.Close()
+	time.Sleep(100 * time.Millisecond) // past the probe interval
+	if code := readyz(); code != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz with the server gone: %d\n%s", code, logs.String())
+	}
+	if !strings.Contains(logs.String(), "cannot reach EKS Auth") {
+		t.Errorf("the agent did not log that EKS Auth is unreachable:\n%s", logs.String())
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("agent: %v\n%s", err, logs.String())
 	}
 }

@@ -40,13 +40,20 @@ type streams struct {
 // run executes the command line args and returns the process exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRootCommand(streams{in: stdin, out: stdout, err: stderr})
+	// Cobra runs the persistent pre-run hook once the command line has
+	// been parsed and its arguments checked: from then on an error is the
+	// command's, not the command line's, and gets no pointer to --help
+	// (unless marked with usageError).
+	parsed := false
+	root.PersistentPreRun = func(*cobra.Command, []string) { parsed = true }
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
 	if err == nil {
 		return exitOK
 	}
-	// Errors cobra returns unmarked come from parsing the command line.
-	code, reported, usage := exitUsage, false, true
+	// Errors cobra returns unmarked before the command ran come from
+	// parsing the command line.
+	code, reported, usage := exitUsage, false, !parsed
 	var ee *exitError
 	if errors.As(err, &ee) {
 		code, reported, usage = ee.code, ee.reported, ee.usage
@@ -90,6 +97,8 @@ EKS Pod Identity APIs and an OIDC issuer, with AWS's real policy evaluation.`,
 	root.SetIn(s.in)
 	root.SetOut(s.out)
 	root.SetErr(s.err)
+	// run prints the error once, and a one-line pointer to --help for
+	// mistakes in the command line only, instead of cobra's usage text.
 	root.SilenceErrors = true
 	root.SilenceUsage = true
 	root.CompletionOptions.DisableDefaultCmd = true

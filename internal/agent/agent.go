@@ -29,6 +29,17 @@
 //     left).
 //   - 405 for methods other than GET, 404 for other paths.
 //
+// # Probes
+//
+// GET /healthz is liveness: 200 while the process serves. GET /readyz is
+// readiness: 200 when the agent is configured, not shutting down, and its
+// last contact with EKS Auth got an HTTP answer (of any status: EKS Auth
+// was reached); 503 NotReady when that contact failed in transport
+// (connection refused, DNS, TLS, timeout). The last contact is the last
+// credential call or, when that is older than ProbeInterval (or there was
+// none), a probe that /readyz makes then: an unsigned GET of
+// ENDPOINT/_assumed/health (see Prober), bounded by ProbeTimeout.
+//
 // The real agent also refuses requests whose Host is not its link-local
 // address; this agent listens wherever it is told and does not check.
 // It accepts the token bare (what the SDKs send) and, leniently, after a
@@ -78,10 +89,14 @@ package agent
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/assumed-dev/assumed/internal/awsclient"
 )
 
 // Defaults of Config's zero fields.
@@ -93,6 +108,8 @@ const (
 	DefaultRateLimit       = 20 // upstream calls per second
 	DefaultBurst           = 40
 	DefaultMaxEntries      = 2000
+	DefaultProbeInterval   = 10 * time.Second
+	DefaultProbeTimeout    = 3 * time.Second
 )
 
 // CredentialsPath is the path pods' SDKs call.
@@ -129,6 +146,11 @@ type Config struct {
 	Burst     int
 	// MaxEntries is the number of tokens whose credentials are cached.
 	MaxEntries int
+	// ProbeInterval: /readyz probes EKS Auth (when Upstream is a Prober)
+	// if the last contact with it is older than this.
+	ProbeInterval time.Duration
+	// ProbeTimeout bounds one probe.
+	ProbeTimeout time.Duration
 }
 
 // Agent serves pods' credential requests. Its methods are safe for
@@ -143,6 +165,8 @@ type Agent struct {
 	retryInterval   time.Duration
 	upstreamTimeout time.Duration
 	maxEntries      int
+	probeInterval   time.Duration
+	probeTimeout    time.Duration
 
 	// base is the parent of upstream calls; Close cancels it.
 	base   context.Context
@@ -154,6 +178,16 @@ type Agent struct {
 	flights map[string]*flight // by key
 	limiter *bucket            // nil: unlimited
 	closed  bool
+	// reach is the outcome of the last contact with EKS Auth; probe is
+	// the probe in flight, if any.
+	reach reachability
+	probe chan struct{} // closed when the probe ends
+}
+
+// reachability is what the last contact with EKS Auth said.
+type reachability struct {
+	at  time.Time // zero: no contact yet
+	err error     // nil: EKS Auth answered
 }
 
 // New returns an agent for cfg.
@@ -168,6 +202,8 @@ func New(cfg Config) *Agent {
 		retryInterval:   orDefault(cfg.RetryInterval, DefaultRetryInterval),
 		upstreamTimeout: orDefault(cfg.UpstreamTimeout, DefaultUpstreamTimeout),
 		maxEntries:      orDefault(cfg.MaxEntries, DefaultMaxEntries),
+		probeInterval:   orDefault(cfg.ProbeInterval, DefaultProbeInterval),
+		probeTimeout:    orDefault(cfg.ProbeTimeout, DefaultProbeTimeout),
 		flights:         map[string]*flight{},
 	}
 	if a.now == nil {
@@ -192,11 +228,81 @@ func orDefault[T int | float64 | time.Duration](v, def T) T {
 }
 
 // Ready reports whether the agent is configured (it has a cluster and an
-// upstream) and not closed.
+// upstream) and not closed. Readiness (/readyz) asks Reachable too.
 func (a *Agent) Ready() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.cluster != "" && a.upstream != nil && !a.closed
+}
+
+// Prober is an Upstream that can check, without asking for credentials,
+// that EKS Auth can be reached.
+type Prober interface {
+	// Probe returns an error when EKS Auth cannot be reached (a transport
+	// failure); any answer of EKS Auth is nil.
+	Probe(ctx context.Context) error
+}
+
+// Reachable returns nil when the last contact with EKS Auth got an
+// answer, else why it did not. When that contact is older than
+// ProbeInterval, or there was none, and the upstream is a Prober, it
+// probes first (one probe at a time, which concurrent callers share)
+// and waits for the probe until ctx ends. Without a Prober and without
+// any contact yet, EKS Auth counts as reachable.
+func (a *Agent) Reachable(ctx context.Context) error {
+	a.mu.Lock()
+	prober, _ := a.upstream.(Prober)
+	stale := a.reach.at.IsZero() || a.now().Sub(a.reach.at) >= a.probeInterval
+	if prober == nil || !stale || a.closed {
+		err := a.reach.err
+		a.mu.Unlock()
+		return err
+	}
+	done := a.probe
+	if done == nil {
+		done = make(chan struct{})
+		a.probe = done
+		a.calls.Add(1)
+		go a.runProbe(prober, done)
+	}
+	a.mu.Unlock()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return fmt.Errorf("no answer before the readiness check ended: %w", ctx.Err())
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.reach.err
+}
+
+// runProbe probes EKS Auth and records the outcome.
+func (a *Agent) runProbe(p Prober, done chan struct{}) {
+	defer a.calls.Done()
+	ctx, cancel := context.WithTimeout(a.base, a.probeTimeout)
+	err := p.Probe(ctx)
+	cancel()
+	a.mu.Lock()
+	a.probe = nil
+	a.noteContact(err)
+	a.mu.Unlock()
+	close(done)
+}
+
+// noteContact records the outcome of a contact with EKS Auth: err is nil
+// when it answered, else the transport failure. a.mu must be held.
+// A change is logged (not every failed probe). Calls cut short by Close
+// say nothing about EKS Auth.
+func (a *Agent) noteContact(err error) {
+	if a.base.Err() != nil {
+		return
+	}
+	if err != nil && (a.reach.err == nil || a.reach.at.IsZero()) {
+		a.log.Warn("cannot reach EKS Auth; /readyz answers 503 until it can", "error", err)
+	} else if err == nil && a.reach.err != nil {
+		a.log.Info("EKS Auth can be reached again")
+	}
+	a.reach = reachability{at: a.now(), err: err}
 }
 
 // Close cancels the upstream calls in flight and waits for them to end.
@@ -210,8 +316,9 @@ func (a *Agent) Close() {
 }
 
 // Handler returns the agent's HTTP handler: GET /v1/credentials, and the
-// probes GET /healthz (liveness: always 200) and GET /readyz (200 once
-// configured, 503 otherwise or after Close).
+// probes GET /healthz (liveness: always 200) and GET /readyz (200 when
+// configured and EKS Auth is reachable, see Reachable; 503 otherwise or
+// after Close).
 func (a *Agent) Handler() http.Handler {
 	return http.HandlerFunc(a.serveHTTP)
 }
@@ -234,6 +341,10 @@ func (a *Agent) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if !a.Ready() {
 			writeError(w, &Error{Status: http.StatusServiceUnavailable, Code: "NotReady", Message: "the agent is not configured or is shutting down"})
+			return
+		}
+		if err := a.Reachable(r.Context()); err != nil {
+			writeError(w, &Error{Status: http.StatusServiceUnavailable, Code: "NotReady", Message: "EKS Auth is unreachable: " + err.Error()})
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
@@ -298,11 +409,17 @@ type Error struct {
 	Err error
 }
 
-func (e *Error) Error() string {
-	if e.Err != nil {
-		return e.Code + ": " + e.Message + ": " + e.Err.Error()
+func (e *Error) Error() string { return e.Code + ": " + e.detail() }
+
+// detail is the message and, when it adds anything, the underlying
+// error: an error answer of EKS Auth is already its code and message.
+// Log lines carry it beside the code and status.
+func (e *Error) detail() string {
+	var ae *awsclient.APIError
+	if e.Err == nil || errors.As(e.Err, &ae) {
+		return e.Message
 	}
-	return e.Code + ": " + e.Message
+	return e.Message + ": " + e.Err.Error()
 }
 
 func (e *Error) Unwrap() error { return e.Err }

@@ -656,3 +656,97 @@ func TestAgentEKSAuthWire(t *testing.T) {
 		t.Fatalf("classify(%v) = %v, %v", err, e, kind)
 	}
 }
+
+// agentTProber is an agentTUpstream that is also a Prober answering
+// probeErr.
+type agentTProber struct {
+	*agentTUpstream
+	mu       sync.Mutex
+	probeErr error
+	probes   atomic.Int64
+}
+
+func (p *agentTProber) Probe(context.Context) error {
+	p.probes.Add(1)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.probeErr
+}
+
+func (p *agentTProber) SetProbe(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.probeErr = err
+}
+
+// TestAgentReadiness: /readyz follows the last contact with EKS Auth, a
+// credential call or, when that is older than ProbeInterval, a probe.
+func TestAgentReadiness(t *testing.T) {
+	var p *agentTProber
+	s := agentTNew(t, func(c *Config) {
+		p = &agentTProber{agentTUpstream: c.Upstream.(*agentTUpstream)}
+		c.Upstream = p
+		c.ProbeInterval = time.Minute
+	})
+	readyz := func() agentTAnswer {
+		t.Helper()
+		return agentTServe(t, s.a.Handler(), http.MethodGet, "/readyz", "")
+	}
+	step := func(d time.Duration) { s.clock.Set(s.clock.Now().Add(d)) }
+
+	// No contact yet: a probe, which fails.
+	p.SetProbe(errors.New("dial tcp 127.0.0.1:1: connect: connection refused"))
+	agentTError(t, readyz(), http.StatusServiceUnavailable, "NotReady")
+	if ans := readyz(); !strings.Contains(ans.Raw["message"].(string), "connection refused") {
+		t.Fatalf("/readyz message %v does not say why", ans.Raw)
+	}
+	if n := p.probes.Load(); n != 1 {
+		t.Fatalf("%d probes within the interval, want 1", n)
+	}
+	// EKS Auth is back: seen at the next probe, once the interval passed.
+	p.SetProbe(nil)
+	agentTError(t, readyz(), http.StatusServiceUnavailable, "NotReady")
+	step(time.Minute)
+	if ans := readyz(); ans.Status != http.StatusOK {
+		t.Fatalf("/readyz after a good probe: %d %v", ans.Status, ans.Raw)
+	}
+	// A credential call that cannot reach EKS Auth: not ready, without a
+	// probe; an answer of EKS Auth, even a refusal: ready.
+	probes := p.probes.Load()
+	s.up.Set(agentTFail(errors.New("read tcp: connection reset by peer")))
+	agentTError(t, s.Get(t, agentTToken("p-1", agentTT0.Add(2*time.Hour))), http.StatusServiceUnavailable, "ServiceUnavailable")
+	agentTError(t, readyz(), http.StatusServiceUnavailable, "NotReady")
+	s.up.Set(agentTFail(&awsclient.APIError{Status: 400, Code: wire.AccessDeniedException, Message: "denied"}))
+	agentTError(t, s.Get(t, agentTToken("p-2", agentTT0.Add(2*time.Hour))), http.StatusBadRequest, wire.AccessDeniedException)
+	if ans := readyz(); ans.Status != http.StatusOK {
+		t.Fatalf("/readyz after an answer of EKS Auth: %d %v", ans.Status, ans.Raw)
+	}
+	if n := p.probes.Load(); n != probes {
+		t.Fatalf("%d probes while credential calls were recent, want none", n-probes)
+	}
+	logs := s.Logs()
+	if strings.Count(logs, "cannot reach EKS Auth") != 2 || strings.Count(logs, "EKS Auth can be reached again") != 2 {
+		t.Fatalf("the changes of reachability are not logged once each:\n%s", logs)
+	}
+	s.a.Close()
+	agentTError(t, readyz(), http.StatusServiceUnavailable, "NotReady")
+}
+
+// TestAgentLogSaysItOnce: the log line of a failed call carries the code,
+// the status and EKS Auth's message, each once.
+func TestAgentLogSaysItOnce(t *testing.T) {
+	s := agentTNew(t, nil)
+	s.up.Set(agentTFail(&awsclient.APIError{Status: 400, Code: wire.AccessDeniedException, Message: "the association's role does not trust pods.eks.amazonaws.com"}))
+	agentTError(t, s.Get(t, agentTToken("p-1", agentTT0.Add(time.Hour))), http.StatusBadRequest, wire.AccessDeniedException)
+	var line string
+	for l := range strings.SplitSeq(s.Logs(), "\n") {
+		if strings.Contains(l, "EKS Auth call failed") {
+			line = l
+		}
+	}
+	for _, once := range []string{wire.AccessDeniedException, "does not trust pods.eks.amazonaws.com", "status=400"} {
+		if n := strings.Count(line, once); n != 1 {
+			t.Errorf("the log line says %q %d times, want once:\n%s", once, n, line)
+		}
+	}
+}

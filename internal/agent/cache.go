@@ -167,6 +167,7 @@ func (a *Agent) fetch(f *flight, key, token string, refresh bool) {
 
 	a.mu.Lock()
 	delete(a.flights, key)
+	a.noteContact(transportError(err))
 	evicted, kept := false, false
 	if e == nil {
 		a.cache.put(&entry{key: key, creds: c, refreshAt: a.refreshAt(c.Expiration, now)}, now, a.minRemaining)
@@ -187,11 +188,11 @@ func (a *Agent) fetch(f *flight, key, token string, refresh bool) {
 	case e == nil:
 		log.Info("fetched credentials from EKS Auth", "association_id", c.associationID, "role", c.roleARN, "expiration", c.Expiration)
 	case evicted:
-		log.Warn("EKS Auth refused the token; evicted its cached credentials", "status", e.Status, "code", e.Code, "error", e)
+		log.Warn("EKS Auth refused the token; evicted its cached credentials", "status", e.Status, "code", e.Code, "error", e.detail())
 	case kept:
-		log.Warn("EKS Auth call failed; serving cached credentials meanwhile", "status", e.Status, "code", e.Code, "retry_in", a.retryInterval, "error", e)
+		log.Warn("EKS Auth call failed; serving cached credentials meanwhile", "status", e.Status, "code", e.Code, "retry_in", a.retryInterval, "error", e.detail())
 	default:
-		log.Log(context.Background(), levelFor(e), "EKS Auth call failed", "status", e.Status, "code", e.Code, "error", e)
+		log.Log(context.Background(), levelFor(e), "EKS Auth call failed", "status", e.Status, "code", e.Code, "error", e.detail())
 	}
 }
 

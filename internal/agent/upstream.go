@@ -3,7 +3,7 @@ package agent
 import (
 	"context"
 	"errors"
-	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 
@@ -30,9 +30,39 @@ func (e eksAuth) AssumeRoleForPodIdentity(ctx context.Context, cluster, token st
 	var out wire.AssumeRoleForPodIdentityOutput
 	path := wire.AssumeRoleForPodIdentityPath(url.PathEscape(cluster))
 	if err := e.c.PostJSON(ctx, "eks-auth", path, wire.AssumeRoleForPodIdentityInput{Token: token}, &out); err != nil {
-		return nil, fmt.Errorf("eks-auth AssumeRoleForPodIdentity: %w", err)
+		return nil, err // an *awsclient.APIError, or a *url.Error naming the URL
 	}
 	return &out, nil
+}
+
+// HealthPath is what Probe asks for: the assumed server's health.
+const HealthPath = "/_assumed/health"
+
+// Probe GETs ENDPOINT/_assumed/health, unsigned: any HTTP answer means
+// EKS Auth's endpoint can be reached (another AWS-compatible server may
+// answer 404 there, and is reachable all the same).
+func (e eksAuth) Probe(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.c.Endpoint+HealthPath, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := e.c.HTTP.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+	resp.Body.Close()
+	return nil
+}
+
+// transportError returns err when it is a failure to reach EKS Auth (no
+// answer of the service), else nil.
+func transportError(err error) error {
+	var ae *awsclient.APIError
+	if err == nil || errors.As(err, &ae) {
+		return nil
+	}
+	return err
 }
 
 // failure is how an upstream error affects the cache.

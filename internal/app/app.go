@@ -11,11 +11,13 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/assumed-dev/assumed/internal/backend"
@@ -67,23 +69,54 @@ type Options struct {
 	// Limits bound requests before authentication; zero fields take
 	// server.DefaultLimits.
 	Limits server.Limits
+	// Logger receives the server's log lines; nil means text lines at
+	// Info to Run's logOut.
+	Logger *slog.Logger
 	// Backend holds the resources of every service assumed does not serve
 	// itself: "moto" starts moto_server as a child process (on a private
 	// Unix socket), an http(s) URL or unix:///PATH names one already
 	// running (see backend.Start); "" means none.
 	Backend string
+	// AllowReset lets any authenticated caller POST /_assumed/reset, not
+	// only the root users of the accounts (see reset.go).
+	AllowReset bool
 }
 
 // Run runs a server until ctx ends, then shuts it down gracefully.
+//
+// It binds its listeners before anything else: a server that cannot
+// listen (the port is taken) leaves no new data dir behind and changes
+// nothing in an existing one.
 func Run(ctx context.Context, opt Options, logOut io.Writer) error {
-	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
 	w := opt.World
 	if w == nil {
 		w = world.Default()
 	}
-	// The data dir's lock comes first, before its key and its database,
-	// and is released last, once the store is closed: one server per
-	// data dir.
+	ln, err := listen(opt.Listen, "--listen")
+	if err != nil {
+		return err
+	}
+	var metricsLn net.Listener
+	serving := false
+	defer func() {
+		if !serving {
+			ln.Close()
+			if metricsLn != nil {
+				metricsLn.Close()
+			}
+		}
+	}()
+	if opt.MetricsListen != "" {
+		if metricsLn, err = listen(opt.MetricsListen, "--metrics-listen"); err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+	}
+	// Then the data dir's lock, before its key and its database; it is
+	// released last, once the store is closed: one server per data dir.
 	dir, err := datadir.Open(opt.DataDir, log)
 	if err != nil {
 		return err
@@ -166,21 +199,11 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 	if opt.Pprof {
 		srv.EnablePprof()
 	}
-	// Listen first: the issuer URLs of the world's clusters are built from
-	// the address clients reach.
-	if err := srv.Listen(opt.Listen); err != nil {
-		return err
-	}
-	serving := false
-	defer func() {
-		if !serving {
-			srv.CloseListener()
-		}
-	}()
-	if opt.MetricsListen != "" {
-		if err := srv.ListenMetrics(opt.MetricsListen); err != nil {
-			return err
-		}
+	// The issuer URLs of the world's clusters are built from the address
+	// clients reach.
+	srv.UseListener(ln)
+	if metricsLn != nil {
+		srv.UseMetricsListener(metricsLn)
 	}
 	addr := srv.Addr().String()
 	scheme := "http://"
@@ -207,6 +230,9 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 	svc.AllowProviderURLs(func(raw string) bool {
 		return eksSvc.IsOwnIssuer(raw) || (opt.OIDCAllowHTTP && labIssuerURL(raw))
 	})
+	// A reset applies the world as read, with the steps below (reset.go's
+	// build): keep the two alike.
+	pristine := w.Clone()
 	// Clusters first: the IAM contents may name their issuers.
 	if err := eksSvc.ApplyWorld(ctx, opt.WorldFile, w); err != nil {
 		return fmt.Errorf("apply the world file: %w", err)
@@ -223,6 +249,13 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 	if err := writeProfiles(opt.DataDir, svc.Directory().Snapshot(), w.Accounts); err != nil {
 		return err
 	}
+	resets, err := newResetter(resetConfig{Log: log, IAM: svc, Sealer: sealer, Decoders: decoders, World: pristine, Options: opt,
+		PublicURL: publicURL, CAPEM: ca.CertPEM(), Backend: bk, Gateway: gw,
+		AllowProviderURL: func(raw string) bool { return eksSvc.IsOwnIssuer(raw) || (opt.OIDCAllowHTTP && labIssuerURL(raw)) }})
+	if err != nil {
+		return err
+	}
+	srv.SetAdmin(resets.admin(opt))
 	go rotateKeyRing(ctx, st, sealer, stsSvc, log, time.Hour)
 	go pruneSigningKeys(ctx, eksSvc, log, time.Hour)
 	metricsAt := addr
@@ -256,6 +289,19 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 		return err
 	}
 	return <-errc
+}
+
+// listen binds addr (given with flag), saying what to do when the port
+// is taken.
+func listen(addr, flag string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("%w: another process (another assumed serve?) listens there; stop it, or pass %s with another address (port 0 picks a free one)", err, flag)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ln, nil
 }
 
 // writeProfiles writes DIR/credentials (root keys, one profile per account,

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -249,4 +251,29 @@ func unwritableCause() string {
 		return "permission denied"
 	}
 	return "operation not permitted"
+}
+
+// TestRunPortTaken: Run binds before it touches the data dir, so a port
+// another process holds (API or metrics) leaves no data dir behind.
+func TestRunPortTaken(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	for _, opt := range []app.Options{
+		{Listen: taken.Addr().String()},
+		{Listen: "127.0.0.1:0", MetricsListen: taken.Addr().String()},
+	} {
+		parent := t.TempDir()
+		opt.DataDir = filepath.Join(parent, "data")
+		opt.Ready = func(string) { t.Errorf("a server started with %+v", opt) }
+		err := app.Run(context.Background(), opt, &testenv.SyncBuffer{})
+		if !errors.Is(err, syscall.EADDRINUSE) {
+			t.Fatalf("Run = %v, want EADDRINUSE", err)
+		}
+		if entries, _ := os.ReadDir(parent); len(entries) != 0 {
+			t.Fatalf("a failed start left %v", entries)
+		}
+	}
 }

@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 )
 
 // Client signs requests with the resolved credentials.
@@ -44,9 +46,12 @@ type Options struct {
 	Service string
 }
 
-// New resolves the configuration.
+// New resolves the configuration. EC2 instance metadata (IMDS) is not
+// asked, for credentials or anything else: its credentials are never an
+// assumed server's, and off EC2 the SDK would wait for it. When nothing
+// else provides credentials, New fails with *NoCredentialsError at once.
 func New(ctx context.Context, opt Options) (*Client, error) {
-	var loaders []func(*config.LoadOptions) error
+	loaders := []func(*config.LoadOptions) error{config.WithEC2IMDSClientEnableState(imds.ClientDisabled)}
 	if opt.Profile != "" {
 		loaders = append(loaders, config.WithSharedConfigProfile(opt.Profile))
 	}
@@ -54,8 +59,22 @@ func New(ctx context.Context, opt Options) (*Client, error) {
 		loaders = append(loaders, config.WithRegion(opt.Region))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, loaders...)
+	var missing config.SharedConfigProfileNotExistError
+	if errors.As(err, &missing) {
+		return nil, fmt.Errorf("no AWS profile %q in %s or %s: for an assumed server, set AWS_SHARED_CREDENTIALS_FILE=DATA-DIR/credentials, whose profiles are named after the accounts",
+			missing.Profile, sharedFile("AWS_SHARED_CREDENTIALS_FILE", "credentials"), sharedFile("AWS_CONFIG_FILE", "config"))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	// The SDK's default chain ends at IMDS: reaching it means that no
+	// flag, variable or profile gave credentials.
+	if cfg.Credentials == nil || aws.IsCredentialsProvider(cfg.Credentials, &ec2rolecreds.Provider{}) {
+		profile := opt.Profile
+		if profile == "" {
+			profile = os.Getenv("AWS_PROFILE")
+		}
+		return nil, &NoCredentialsError{Profile: profile}
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
@@ -74,6 +93,30 @@ func New(ctx context.Context, opt Options) (*Client, error) {
 		return nil, errors.New("no endpoint: pass --endpoint or set AWS_ENDPOINT_URL to the assumed server's URL")
 	}
 	return &Client{Config: cfg, Endpoint: strings.TrimRight(endpoint, "/"), HTTP: &http.Client{Timeout: 30 * time.Second}, signer: v4.NewSigner()}, nil
+}
+
+// NoCredentialsError says that no credentials were found: no
+// AWS_ACCESS_KEY_ID, and no profile with keys or another source.
+type NoCredentialsError struct {
+	// Profile is the profile named (by --profile or AWS_PROFILE), if any.
+	Profile string
+}
+
+// sharedFile names the shared file the variable env points at, else
+// ~/.aws/name.
+func sharedFile(env, name string) string {
+	if f := os.Getenv(env); f != "" {
+		return f
+	}
+	return "~/.aws/" + name
+}
+
+func (e *NoCredentialsError) Error() string {
+	file := sharedFile("AWS_SHARED_CREDENTIALS_FILE", "credentials")
+	if e.Profile != "" {
+		return fmt.Sprintf("no AWS credentials: profile %q has none (the shared credentials file is %s): name a profile of the assumed data dir's credentials file, with AWS_SHARED_CREDENTIALS_FILE=DATA-DIR/credentials and --profile NAME, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", e.Profile, file)
+	}
+	return fmt.Sprintf("no AWS credentials: pass --profile NAME, a profile of the assumed data dir's credentials file (with AWS_SHARED_CREDENTIALS_FILE=DATA-DIR/credentials; the file now is %s), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", file)
 }
 
 // APIError is an error answered by the server.
@@ -104,7 +147,7 @@ func (c *Client) PostJSON(ctx context.Context, service, path string, in, out any
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return fmt.Errorf("call %s: %w", path, err)
+		return err // a *url.Error names the method and URL
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))

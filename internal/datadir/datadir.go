@@ -1,7 +1,12 @@
 // Package datadir prepares and guards an assumed server's data directory:
-// it is private to its owner, writable, and held by one server at a time
-// through an exclusive lock on DIR/assumed.lock, taken before anything
-// else in the directory is touched and kept until the server stops.
+// it is private to its owner, writable, kept out of version control (a
+// .gitignore of "*"), and held by one server at a time through an
+// exclusive lock on DIR/assumed.lock, taken before anything else in the
+// directory is touched and kept until the server stops.
+//
+// Open creates the directory; a server must bind its listeners before it
+// calls Open, so that a server that cannot start leaves no new directory
+// behind and changes nothing in an existing one.
 package datadir
 
 import (
@@ -28,7 +33,24 @@ const (
 	// DatabaseFile is the SQLite database; SQLite keeps DatabaseFile-wal
 	// and DatabaseFile-shm beside it while it is open.
 	DatabaseFile = "assumed.db"
+	// GitignoreFile keeps the directory, which holds secrets, out of git.
+	GitignoreFile = ".gitignore"
 )
+
+// gitignore is the content of GitignoreFile: ignore everything, itself
+// included.
+const gitignore = "# Written by assumed: this data dir holds secrets (keys, credentials).\n*\n"
+
+// ownFile reports whether name is a file assumed's server keeps in a data
+// directory (or leaves there for a moment while writing one).
+func ownFile(name string) bool {
+	switch name {
+	case LockFile, MasterKeyFile, DatabaseFile, DatabaseFile + "-wal", DatabaseFile + "-shm", DatabaseFile + "-journal",
+		"credentials", "config", "ca.pem", "ca-key.pem", "server.pem", "server-key.pem":
+		return true
+	}
+	return strings.HasPrefix(name, ".tmp-") || strings.HasPrefix(name, ".write-check-")
+}
 
 // Dir is a data directory this process holds. Close releases it.
 type Dir struct {
@@ -73,13 +95,18 @@ func (e *LockedError) Error() string {
 
 // Open creates the data directory at path if needed (mode 0700), takes its
 // lock, tightens an existing directory's mode to the owner alone (logged),
-// and checks that it is writable. The caller must Close the Dir when it
-// stops using the directory. Open fails with a *LockedError when another
-// process holds the directory.
+// checks that it is writable, and writes a .gitignore of "*" into it when
+// it has none and is assumed's: created here, or holding nothing but
+// assumed's own files (so never into a project's directory named as the
+// data dir). The caller must Close the Dir when it stops using the
+// directory. Open fails with a *LockedError when another process holds
+// the directory.
 func Open(path string, log *slog.Logger) (*Dir, error) {
-	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
+	fi, err := os.Stat(path)
+	if err == nil && !fi.IsDir() {
 		return nil, fmt.Errorf("data dir %s is not a directory", path)
 	}
+	created := errors.Is(err, fs.ErrNotExist)
 	if err := os.MkdirAll(path, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir %s: %w", path, err)
 	}
@@ -93,7 +120,41 @@ func Open(path string, log *slog.Logger) (*Dir, error) {
 		}
 		return nil, err
 	}
+	d.ignoreInGit(created, log)
 	return d, nil
+}
+
+// ignoreInGit writes DIR/.gitignore ("*") when the directory has none and
+// was created by Open or holds only assumed's own files. A failure is
+// logged: the server can run without it.
+func (d *Dir) ignoreInGit(created bool, log *slog.Logger) {
+	p := filepath.Join(d.path, GitignoreFile)
+	if _, err := os.Lstat(p); !errors.Is(err, fs.ErrNotExist) {
+		return // there is one (or something in its place): leave it
+	}
+	if !created {
+		entries, err := os.ReadDir(d.path)
+		if err != nil {
+			log.Warn("cannot list the data dir; not writing a .gitignore into it", "dir", d.path, "err", err)
+			return
+		}
+		for _, e := range entries {
+			if !ownFile(e.Name()) {
+				log.Debug("the data dir holds files not assumed's; not writing a .gitignore into it", "dir", d.path, "file", e.Name())
+				return
+			}
+		}
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		_, err = f.WriteString(gitignore)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		log.Warn("cannot write the data dir's .gitignore", "file", p, "err", err)
+	}
 }
 
 // takeLock opens DIR/assumed.lock, locks it without waiting and records

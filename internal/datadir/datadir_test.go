@@ -46,9 +46,13 @@ func TestOpenNewDir(t *testing.T) {
 			t.Errorf("lock file lacks %q:\n%s", want, record)
 		}
 	}
+	var names []string
 	entries, _ := os.ReadDir(path)
-	if len(entries) != 1 {
-		t.Errorf("the data dir holds %d entries, want only the lock file (the write check leaves nothing)", len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, " ") != ".gitignore "+LockFile {
+		t.Errorf("the data dir holds %q, want only the .gitignore and the lock file (the write check leaves nothing)", names)
 	}
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
@@ -208,6 +212,60 @@ func TestNotWritable(t *testing.T) {
 				t.Fatalf("Open = %v, want %q...", err, want)
 			}
 			t.Log(err)
+		})
+	}
+}
+
+// TestGitignore: Open writes DIR/.gitignore ("*", mode 0600) into a dir it
+// creates and into an existing one that holds only assumed's files, never
+// into one holding anything else, and never over an existing .gitignore.
+func TestGitignore(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		existing map[string]string // files before Open; nil: no dir
+		want     string            // .gitignore after Open; "": none
+	}{
+		{name: "created", want: gitignore},
+		{name: "existing, empty", existing: map[string]string{}, want: gitignore},
+		{name: "an assumed data dir without one", existing: map[string]string{MasterKeyFile: "k", DatabaseFile: "db", "credentials": "c", "config": "c", "ca.pem": "c", LockFile: ""}, want: gitignore},
+		{name: "a project's dir", existing: map[string]string{"go.mod": "module x\n", MasterKeyFile: "k"}},
+		{name: "its own .gitignore", existing: map[string]string{".gitignore": "mine\n"}, want: "mine\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "data")
+			if c.existing != nil {
+				if err := os.Mkdir(path, 0o700); err != nil {
+					t.Fatal(err)
+				}
+				for name, content := range c.existing {
+					if err := os.WriteFile(filepath.Join(path, name), []byte(content), 0o600); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			d, err := Open(path, testLogger(&bytes.Buffer{}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			got, err := os.ReadFile(filepath.Join(path, GitignoreFile))
+			if c.want == "" {
+				if !errors.Is(err, os.ErrNotExist) {
+					t.Fatalf(".gitignore: %q, %v; want none", got, err)
+				}
+				return
+			}
+			if err != nil || string(got) != c.want {
+				t.Fatalf(".gitignore: %q, %v; want %q", got, err, c.want)
+			}
+			if c.want == gitignore {
+				if !strings.Contains(string(got), "\n*\n") {
+					t.Fatalf(".gitignore %q does not ignore everything", got)
+				}
+				if fi, _ := os.Stat(filepath.Join(path, GitignoreFile)); fi.Mode().Perm() != 0o600 {
+					t.Fatalf(".gitignore mode %04o, want 0600", fi.Mode().Perm())
+				}
+			}
 		})
 	}
 }

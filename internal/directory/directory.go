@@ -58,6 +58,10 @@ type Snapshot struct {
 	// seen created or given a policy (their owner and resource policy), by
 	// ARN.
 	Resources map[string]*Resource
+	// Epoch counts the resets of the state (POST /_assumed/reset): a
+	// session is issued in the snapshot's epoch and is valid in it only,
+	// so a reset ends every temporary credential issued before it.
+	Epoch uint64
 
 	// derived caches values computed from this snapshot (compiled policy
 	// sets per principal): the snapshot never changes, so neither do they.
@@ -87,7 +91,7 @@ func NewSnapshot() *Snapshot {
 // ShallowClone copies the top-level maps; writers then replace what they
 // change (copy on write).
 func (s *Snapshot) ShallowClone() *Snapshot {
-	return &Snapshot{Accounts: cloneMap(s.Accounts), AccessKeys: cloneMap(s.AccessKeys), IAM: cloneMap(s.IAM), AWSPolicies: s.AWSPolicies, Clusters: cloneMap(s.Clusters), PodIdentityAssociations: cloneMap(s.PodIdentityAssociations), Resources: cloneMap(s.Resources)}
+	return &Snapshot{Accounts: cloneMap(s.Accounts), AccessKeys: cloneMap(s.AccessKeys), IAM: cloneMap(s.IAM), AWSPolicies: s.AWSPolicies, Clusters: cloneMap(s.Clusters), PodIdentityAssociations: cloneMap(s.PodIdentityAssociations), Resources: cloneMap(s.Resources), Epoch: s.Epoch}
 }
 
 // AccountIAM returns an account's IAM state (empty if it has none).
@@ -232,6 +236,9 @@ type Session struct {
 	AccountID   string    `json:"a"`
 	IssuedAt    time.Time `json:"i"`
 	Expiration  time.Time `json:"e"`
+	// Epoch is the directory's Epoch when the session was authorized:
+	// after a reset the session is no longer valid.
+	Epoch uint64 `json:"ep,omitempty"`
 
 	// A role session has the role; a GetSessionToken session has the
 	// user (empty for the root user) and no role.

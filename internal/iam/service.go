@@ -116,6 +116,10 @@ func (s *Service) load(ctx context.Context) (*directory.Snapshot, error) {
 				return nil, fmt.Errorf("decode account %s: %w", r.ID, err)
 			}
 			snap.Accounts[a.ID] = &a
+		case kindEpoch:
+			if err := decodeEpoch(r, snap); err != nil {
+				return nil, err
+			}
 		case kindAccessKey:
 			var k directory.AccessKey
 			if err := json.Unmarshal(r.Data, &k); err != nil {

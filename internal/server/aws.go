@@ -87,6 +87,9 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 	code := "200"
 	release := func() {}
 	defer func() { release() }()
+	// accessKeyID is the access key ID the signature claims, once parsed:
+	// refusals log it (clipped), never the secret or the signature.
+	accessKeyID := ""
 	defer func() {
 		svcLabel, opLabel := s.labels(service, op)
 		s.metrics.requests.WithLabelValues(svcLabel, opLabel, code).Inc()
@@ -108,6 +111,8 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 		svcLabel, opLabel := s.labels(service, op)
 		if ae.Status >= 500 && ae.Status != http.StatusServiceUnavailable {
 			s.log.Error("request failed", "request_id", reqID, "service", svcLabel, "operation", opLabel, "err", clip.String(err.Error()))
+		} else if accessKeyID != "" {
+			s.log.Info("request refused", "request_id", reqID, "service", svcLabel, "operation", opLabel, "code", ae.Code, "msg", clip.String(ae.Message), "access_key_id", clip.String(accessKeyID))
 		} else {
 			s.log.Info("request refused", "request_id", reqID, "service", svcLabel, "operation", opLabel, "code", ae.Code, "msg", clip.String(ae.Message))
 		}
@@ -134,7 +139,7 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 	var id *identity
 	var idErr error
 	if authErr == nil {
-		service = sr.Service
+		service, accessKeyID = sr.Service, sr.AccessKeyID
 		id, idErr = s.identify(sr, now)
 	}
 	if authErr == nil && s.gateway != nil && !s.serves(sr.Service) {
@@ -194,7 +199,7 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 	if form = webIdentityForm(r, body); maybeWebIdentity && form != nil {
 		// AssumeRoleWithWebIdentity is unsigned: the token is the
 		// credential, and any signature is ignored.
-		service, caller = "sts", s.anonymous(r)
+		service, caller, accessKeyID = "sts", s.anonymous(r), ""
 	} else {
 		form = nil
 		if refusal != nil {

@@ -131,6 +131,12 @@ func (s *Server) ListenMetrics(addr string) error {
 	if err != nil {
 		return fmt.Errorf("listen for metrics on %s: %w", addr, err)
 	}
+	s.UseMetricsListener(ln)
+	return nil
+}
+
+// UseMetricsListener is ListenMetrics on a listener the caller bound.
+func (s *Server) UseMetricsListener(ln net.Listener) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_assumed/health", s.health)
 	mux.Handle("GET /_assumed/metrics", s.promHandler)
@@ -144,7 +150,6 @@ func (s *Server) ListenMetrics(addr string) error {
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	return nil
 }
 
 // MetricsAddr is the metrics listener's address, or nil when metrics are
@@ -175,6 +180,10 @@ func (s *Server) Listen(addr string) error {
 	s.ln = ln
 	return nil
 }
+
+// UseListener is Listen on a listener the caller bound (so that a caller
+// can bind before it prepares anything else).
+func (s *Server) UseListener(ln net.Listener) { s.ln = ln }
 
 // CloseListener closes the bound listeners of a server that will not
 // serve (its set-up failed after Listen).

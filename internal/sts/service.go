@@ -76,7 +76,7 @@ func (s *Service) AssumeRoleAsService(_ context.Context, origin *directory.Calle
 	}
 	sess := &directory.Session{
 		AccountID: a.AccountID, RoleName: role.Name, RolePath: role.Path, RoleID: role.ID, SessionName: in.SessionName,
-		Policy: in.Policy, Tags: in.Tags, TransitiveTagKeys: in.TransitiveTagKeys,
+		Policy: in.Policy, Tags: in.Tags, TransitiveTagKeys: in.TransitiveTagKeys, Epoch: snap.Epoch,
 	}
 	c, _, err := s.startSession(sess, nil, in.Duration)
 	if err != nil {

@@ -206,6 +206,7 @@ func (s *Service) AssumeRole(_ context.Context, caller *directory.Caller, in *sd
 	sess := &directory.Session{
 		AccountID: a.AccountID, RoleName: role.Name, RolePath: role.Path, RoleID: role.ID, SessionName: name,
 		Policy: sessionPolicy, Tags: allTags, TransitiveTagKeys: transitive, SourceIdentity: sourceIdentity, Chained: chained,
+		Epoch: snap.Epoch,
 	}
 	credsOut, packed, err := s.startSession(sess, in.PolicyArns, time.Duration(duration)*time.Second)
 	if err != nil {
@@ -250,9 +251,10 @@ func (s *Service) issue(sess *directory.Session) (*types.Credentials, error) {
 	return &types.Credentials{AccessKeyId: aws.String(id), SecretAccessKey: aws.String(secret), SessionToken: aws.String(token), Expiration: aws.Time(sess.Expiration)}, nil
 }
 
-// OpenSession authenticates a session token: it must open, and not have
-// expired. The caller checks that the request's access key is the
-// session's.
+// OpenSession authenticates a session token: it must open, not have
+// expired, and have been issued since the state was last reset (the
+// directory's epoch). The caller checks that the request's access key is
+// the session's.
 func (s *Service) OpenSession(token string) (*directory.Session, error) {
 	if token == "" {
 		return nil, ErrInvalidToken
@@ -267,6 +269,11 @@ func (s *Service) OpenSession(token string) (*directory.Session, error) {
 	}
 	if !s.now().Before(sess.Expiration) {
 		return nil, ErrExpiredToken
+	}
+	if sess.Epoch != s.dir.Snapshot().Epoch {
+		// Issued before a reset, for principals the reset may have
+		// removed: as AWS answers for a token it does not know.
+		return nil, ErrInvalidToken
 	}
 	return &sess, nil
 }
@@ -311,9 +318,10 @@ func (s *Service) GetSessionToken(_ context.Context, caller *directory.Caller, i
 		}
 	}
 	now := s.now().UTC().Truncate(time.Second)
-	sess := &directory.Session{AccountID: caller.AccountID, UserName: caller.UserName, IssuedAt: now, Expiration: now.Add(time.Duration(duration) * time.Second)}
+	snap := s.dir.Snapshot()
+	sess := &directory.Session{AccountID: caller.AccountID, UserName: caller.UserName, IssuedAt: now, Expiration: now.Add(time.Duration(duration) * time.Second), Epoch: snap.Epoch}
 	if !caller.IsRoot() {
-		u, ok := s.dir.Snapshot().AccountIAM(caller.AccountID).Users[directory.Key(caller.UserName)]
+		u, ok := snap.AccountIAM(caller.AccountID).Users[directory.Key(caller.UserName)]
 		if !ok {
 			return nil, accessDenied("The user " + caller.ARN + " no longer exists")
 		}

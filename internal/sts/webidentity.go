@@ -150,7 +150,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, caller *directo
 	sess := &directory.Session{
 		AccountID: a.AccountID, RoleName: role.Name, RolePath: role.Path, RoleID: role.ID, SessionName: name,
 		Policy: sessionPolicy, Tags: tags, TransitiveTagKeys: transitive, SourceIdentity: sourceIdentity,
-		FederatedProvider: provider.ARN, Subject: tok.Subject,
+		FederatedProvider: provider.ARN, Subject: tok.Subject, Epoch: snap.Epoch,
 	}
 	credsOut, packed, err := s.startSession(sess, in.PolicyArns, time.Duration(duration)*time.Second)
 	if err != nil {

@@ -81,6 +81,9 @@ type Options struct {
 	// TLS serves HTTPS (serve --tls); the clients of Config and
 	// HTTPClient trust the data dir's CA.
 	TLS bool
+	// AllowReset lets any authenticated caller reset the state (serve
+	// --allow-reset).
+	AllowReset bool
 }
 
 // StartWith runs a server with the given options until the test ends.
@@ -123,7 +126,7 @@ func (e *Env) start() {
 		metricsAddr := ""
 		go func() {
 			done <- app.Run(ctx, app.Options{Listen: listen, DataDir: e.DataDir, World: e.world, OIDCAllowHTTP: e.opts.OIDCAllowHTTP, PublicURL: e.opts.PublicURL, TLS: e.opts.TLS,
-				MetricsListen: e.opts.MetricsListen, MetricsReady: func(a string) { metricsAddr = a }, Limits: e.opts.Limits, Backend: e.opts.Backend, Pprof: e.opts.Pprof,
+				MetricsListen: e.opts.MetricsListen, MetricsReady: func(a string) { metricsAddr = a }, Limits: e.opts.Limits, Backend: e.opts.Backend, Pprof: e.opts.Pprof, AllowReset: e.opts.AllowReset,
 				Ready: func(a string) { ready <- a }}, e.logs)
 		}()
 		select {
