@@ -202,3 +202,31 @@ func TestTerraformSeed002(t *testing.T) {
 		t.Fatalf("the association after destroy: %v", err)
 	}
 }
+
+// A cluster Terraform manages: aws_eks_cluster with an add-on, created,
+// upgraded (UpdateClusterVersion) with its logging and tags changed, each
+// step planned clean, and destroyed.
+func TestTerraformEKSCluster(t *testing.T) {
+	t.Parallel()
+	bin := requireTerraform(t)
+	srv := testenv.StartWith(t, testenv.Options{PublicURL: tfPublicURL})
+	vars := map[string]string{"endpoint": srv.URL, "credentials_file": srv.DataDir + "/credentials"}
+
+	c := newTFDir(t, bin, "eks_cluster", vars)
+	c.apply()
+	c.planClean()
+	out := c.outputs()
+	if out["version"] != "1.33" || !strings.HasPrefix(out["endpoint"].(string), "https://") || !strings.HasPrefix(out["issuer"].(string), tfPublicURL+"/") {
+		t.Fatalf("the cluster: %v", out)
+	}
+	c.apply("stage=2")
+	c.planClean("stage=2")
+	if got := c.output("version"); got != "1.34" {
+		t.Fatalf("the cluster's version after the upgrade: %s", got)
+	}
+	ups, err := eks.NewFromConfig(srv.RootConfig(testenv.AccountA)).ListUpdates(context.Background(), &eks.ListUpdatesInput{Name: aws.String("tf")})
+	if err != nil || len(ups.UpdateIds) == 0 {
+		t.Fatalf("the cluster's updates: %v, %v", ups, err)
+	}
+	c.destroy("stage=2")
+}
