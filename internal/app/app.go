@@ -13,7 +13,6 @@ import (
 	"maps"
 	"net"
 	"net/url"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -328,37 +327,10 @@ func writeProfiles(dir string, snap *directory.Snapshot, accounts []world.Accoun
 		}
 		fmt.Fprintf(&configFile, "\n[%s]\nregion = us-east-1\n", section)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, "credentials"), credsFile.String(), 0o600); err != nil {
+	if err := datadir.WriteFile(filepath.Join(dir, "credentials"), []byte(credsFile.String()), 0o600); err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, "config"), configFile.String(), 0o600)
-}
-
-func writeFileAtomic(path, content string, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := tmp.WriteString(content); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, errors.Unwrap(err))
-	}
-	return nil
+	return datadir.WriteFile(filepath.Join(dir, "config"), []byte(configFile.String()), 0o600)
 }
 
 // pruneSigningKeys drops the cluster issuers' retired signing keys once

@@ -27,6 +27,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/assumed-dev/assumed/internal/datadir"
 )
 
 // The files of the CA in a data directory.
@@ -157,10 +159,10 @@ func generate(dir string, now time.Time) (*CA, error) {
 		return nil, err
 	}
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	if err := writeFile(filepath.Join(dir, KeyFile), keyPEM, 0o600); err != nil {
+	if err := datadir.WriteFile(filepath.Join(dir, KeyFile), keyPEM, 0o600); err != nil {
 		return nil, err
 	}
-	if err := writeFile(filepath.Join(dir, CertFile), certPEM, 0o644); err != nil {
+	if err := datadir.WriteFile(filepath.Join(dir, CertFile), certPEM, 0o644); err != nil {
 		return nil, err
 	}
 	return &CA{dir: dir, cert: cert, key: key, certPEM: certPEM}, nil
@@ -338,10 +340,10 @@ func (ca *CA) issueServer(names []string, now time.Time) (*tls.Certificate, erro
 		return nil, err
 	}
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	if err := writeFile(filepath.Join(ca.dir, ServerKeyFile), keyPEM, 0o600); err != nil {
+	if err := datadir.WriteFile(filepath.Join(ca.dir, ServerKeyFile), keyPEM, 0o600); err != nil {
 		return nil, err
 	}
-	if err := writeFile(filepath.Join(ca.dir, ServerCertFile), certPEM, 0o644); err != nil {
+	if err := datadir.WriteFile(filepath.Join(ca.dir, ServerCertFile), certPEM, 0o644); err != nil {
 		return nil, err
 	}
 	pair, err := tls.X509KeyPair(certPEM, keyPEM)
@@ -407,34 +409,6 @@ func restrict(path string) error {
 		if err := os.Chmod(path, 0o600); err != nil {
 			return fmt.Errorf("restrict key file %s to mode 0600: %w", path, err)
 		}
-	}
-	return nil
-}
-
-// writeFile replaces path atomically with content in the given mode.
-func writeFile(path string, content []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := tmp.Write(content); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }
