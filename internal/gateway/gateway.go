@@ -133,7 +133,7 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, req *Request) (o
 	svcs := g.cat.BySigningName(sr.Service)
 	protocol := guessProtocol(svcs, r)
 	fail := func(e *Error) (string, string) {
-		g.log.Info("request refused", "request_id", req.RequestID, "service", sr.Service, "operation", op, "code", e.Code, "msg", clip.String(e.Message))
+		g.log.Info("request refused", "request_id", req.RequestID, "access_key_id", clip.String(sr.AccessKeyID), "service", sr.Service, "operation", op, "code", e.Code, "message", clip.String(e.Message))
 		WriteError(w, protocol, e.Status, e.Code, e.Message, req.RequestID)
 		return op, e.Code
 	}
