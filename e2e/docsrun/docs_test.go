@@ -1,4 +1,4 @@
-package e2e
+package docsrun
 
 import (
 	"crypto/tls"
@@ -339,12 +339,15 @@ func TestDocs(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("SKIPPED: bash is not installed")
 	}
-	root, err := filepath.Abs("..")
+	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, page := range docPages(t, root) {
 		t.Run(strings.TrimSuffix(filepath.Base(page), ".md"), func(t *testing.T) {
+			// Each page has its own directory, HOME and port: they run side
+			// by side.
+			t.Parallel()
 			runDocPage(t, root, page)
 		})
 	}
