@@ -278,16 +278,7 @@ const addonsTokenPrefix = "d1."
 
 // ListAddons lists the names of a cluster's add-ons.
 func (s *Service) ListAddons(_ context.Context, caller *directory.Caller, in *sdk.ListAddonsInput) (*sdk.ListAddonsOutput, error) {
-	name := aws.ToString(in.ClusterName)
-	snap := s.w.Directory().Snapshot()
-	if err := authorizeCluster(snap, caller, "eks:ListAddons", name, nil); err != nil {
-		return nil, err
-	}
-	c, err := s.lookup(snap, caller, name)
-	if err != nil {
-		return nil, err
-	}
-	page, next, err := namesPage(sortedKeys(c.Addons), in.MaxResults, aws.ToString(in.NextToken), addonsTokenPrefix)
+	page, next, err := s.listClusterNames(caller, "eks:ListAddons", aws.ToString(in.ClusterName), func(c *directory.Cluster) []string { return sortedKeys(c.Addons) }, in.MaxResults, aws.ToString(in.NextToken), addonsTokenPrefix)
 	if err != nil {
 		return nil, err
 	}

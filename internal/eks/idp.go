@@ -183,16 +183,7 @@ const identityProvidersTokenPrefix = "i1."
 // ListIdentityProviderConfigs lists a cluster's identity provider
 // configs.
 func (s *Service) ListIdentityProviderConfigs(_ context.Context, caller *directory.Caller, in *sdk.ListIdentityProviderConfigsInput) (*sdk.ListIdentityProviderConfigsOutput, error) {
-	name := aws.ToString(in.ClusterName)
-	snap := s.w.Directory().Snapshot()
-	if err := authorizeCluster(snap, caller, "eks:ListIdentityProviderConfigs", name, nil); err != nil {
-		return nil, err
-	}
-	c, err := s.lookup(snap, caller, name)
-	if err != nil {
-		return nil, err
-	}
-	page, next, err := namesPage(sortedKeys(c.IdentityProviderConfigs), in.MaxResults, aws.ToString(in.NextToken), identityProvidersTokenPrefix)
+	page, next, err := s.listClusterNames(caller, "eks:ListIdentityProviderConfigs", aws.ToString(in.ClusterName), func(c *directory.Cluster) []string { return sortedKeys(c.IdentityProviderConfigs) }, in.MaxResults, aws.ToString(in.NextToken), identityProvidersTokenPrefix)
 	if err != nil {
 		return nil, err
 	}

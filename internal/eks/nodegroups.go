@@ -448,16 +448,7 @@ const nodegroupsTokenPrefix = "n1."
 
 // ListNodegroups lists the names of a cluster's node groups.
 func (s *Service) ListNodegroups(_ context.Context, caller *directory.Caller, in *sdk.ListNodegroupsInput) (*sdk.ListNodegroupsOutput, error) {
-	cluster := aws.ToString(in.ClusterName)
-	snap := s.w.Directory().Snapshot()
-	if err := authorizeCluster(snap, caller, "eks:ListNodegroups", cluster, nil); err != nil {
-		return nil, err
-	}
-	c, err := s.lookup(snap, caller, cluster)
-	if err != nil {
-		return nil, err
-	}
-	page, next, err := namesPage(sortedKeys(c.Nodegroups), in.MaxResults, aws.ToString(in.NextToken), nodegroupsTokenPrefix)
+	page, next, err := s.listClusterNames(caller, "eks:ListNodegroups", aws.ToString(in.ClusterName), func(c *directory.Cluster) []string { return sortedKeys(c.Nodegroups) }, in.MaxResults, aws.ToString(in.NextToken), nodegroupsTokenPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -828,16 +819,7 @@ const fargateTokenPrefix = "f1."
 
 // ListFargateProfiles lists the names of a cluster's Fargate profiles.
 func (s *Service) ListFargateProfiles(_ context.Context, caller *directory.Caller, in *sdk.ListFargateProfilesInput) (*sdk.ListFargateProfilesOutput, error) {
-	cluster := aws.ToString(in.ClusterName)
-	snap := s.w.Directory().Snapshot()
-	if err := authorizeCluster(snap, caller, "eks:ListFargateProfiles", cluster, nil); err != nil {
-		return nil, err
-	}
-	c, err := s.lookup(snap, caller, cluster)
-	if err != nil {
-		return nil, err
-	}
-	page, next, err := namesPage(sortedKeys(c.FargateProfiles), in.MaxResults, aws.ToString(in.NextToken), fargateTokenPrefix)
+	page, next, err := s.listClusterNames(caller, "eks:ListFargateProfiles", aws.ToString(in.ClusterName), func(c *directory.Cluster) []string { return sortedKeys(c.FargateProfiles) }, in.MaxResults, aws.ToString(in.NextToken), fargateTokenPrefix)
 	if err != nil {
 		return nil, err
 	}

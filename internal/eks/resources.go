@@ -194,6 +194,21 @@ func namesPage(names []string, maxResults *int32, token, prefix string) ([]strin
 	return out, nil, nil
 }
 
+// listClusterNames is what every List… of a cluster's node groups, Fargate
+// profiles, add-ons and identity provider configs does: authorize action on
+// the cluster, find it, and page the names names gives of it.
+func (s *Service) listClusterNames(caller *directory.Caller, action, cluster string, names func(*directory.Cluster) []string, maxResults *int32, token, prefix string) ([]string, *string, error) {
+	snap := s.w.Directory().Snapshot()
+	if err := authorizeCluster(snap, caller, action, cluster, nil); err != nil {
+		return nil, nil, err
+	}
+	c, err := s.lookup(snap, caller, cluster)
+	if err != nil {
+		return nil, nil, err
+	}
+	return namesPage(names(c), maxResults, token, prefix)
+}
+
 // sortedKeys returns a map's keys in order.
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
