@@ -35,6 +35,25 @@ type StatementTrace struct {
 	// Reason says in words what matched or which element failed, with the
 	// values compared.
 	Reason string
+	// Conditions are the statement's conditions, each evaluated, when its
+	// action, resource and principal matched (so that the conditions
+	// decided); nil otherwise.
+	Conditions []ConditionTrace
+}
+
+// ConditionTrace is one condition of a statement, evaluated: the policy's
+// values and the request's side by side.
+type ConditionTrace struct {
+	Operator     string
+	Key          string
+	PolicyValues []string
+	// RequestValues are the request's values of Key; Present says whether
+	// the request holds the key at all.
+	RequestValues []string
+	Present       bool
+	// Result is "true", "false" or "unresolved" (a policy variable in the
+	// values has no value in the request).
+	Result string
 }
 
 // Explanation is a decision with every statement's part in it.
@@ -59,6 +78,9 @@ func (s *Set) Explain(req *Request) Explanation {
 			out, pm, failing := st.evaluateDetail(&rq, false, true)
 			tr := StatementTrace{PolicyID: e.ID, Statement: st.Index, Sid: st.Sid, Effect: st.Effect, Outcome: Outcome(out), Principal: pm}
 			tr.Reason = st.reason(req, out, pm, failing)
+			if (out == outMatched || out == outCondition || out == outUnresolved) && len(st.Conditions) > 0 {
+				tr.Conditions = st.conditionTraces(req.Context)
+			}
 			if out == outMatched {
 				if st.Effect == Deny {
 					ex.Decision = Denied
@@ -70,6 +92,24 @@ func (s *Set) Explain(req *Request) Explanation {
 		}
 	}
 	return ex
+}
+
+// conditionTraces evaluates each of the statement's conditions.
+func (st *Statement) conditionTraces(ctx *Context) []ConditionTrace {
+	out := make([]ConditionTrace, len(st.Conditions))
+	for i := range st.Conditions {
+		c := st.Conditions[i]
+		got, present := ctx.Lookup(c.Key)
+		res := "false"
+		switch c.eval(ctx) {
+		case condTrue:
+			res = "true"
+		case condUnresolved:
+			res = "unresolved"
+		}
+		out[i] = ConditionTrace{Operator: c.Operator, Key: c.Key, PolicyValues: c.Values, RequestValues: got, Present: present, Result: res}
+	}
+	return out
 }
 
 func (st *Statement) reason(req *Request, out outcome, pm PrincipalMatch, failing int) string {

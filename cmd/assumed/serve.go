@@ -31,6 +31,8 @@ type serveOptions struct {
 	backend string
 	// allowReset: see app.Options.AllowReset.
 	allowReset bool
+	// denialDetail: see app.Options.DenialDetail.
+	denialDetail string
 	log        logFlags
 	// ready, when set, is called with the bound address once the server
 	// accepts requests (tests use it).
@@ -81,6 +83,7 @@ releases the data directory.`,
 	cmd.Flags().BoolVar(&opt.oidcAllowHTTP, "oidc-allow-http", false, "accept web-identity issuers over plain http and OIDC provider URLs with a port (local issuers in tests and labs)")
 	cmd.Flags().StringVar(&opt.metricsListen, "metrics-listen", "", "serve /_assumed/metrics on this address of its own (e.g. 127.0.0.1:9599) instead of the API listener")
 	cmd.Flags().StringVar(&opt.backend, "backend", "", "where the resources of every other AWS service live (S3, DynamoDB, ECR, …): \"moto\" starts moto_server from PATH (pip install 'moto[server]') on a private Unix socket, or the http(s)://HOST:PORT or unix:///PATH (a Unix socket) of a running moto, LocalStack or other AWS-compatible server; requests are authorized here, then forwarded to it. Without it, other services answer with an error saying how to add one")
+	cmd.Flags().StringVar(&opt.denialDetail, "denial-detail", "full", "what a refusal tells the caller: full (AWS's text and the reason in plain words) or aws (AWS's exact texts only); both carry an encoded authorization message (see docs/explain.md)")
 	cmd.Flags().BoolVar(&opt.allowReset, "allow-reset", false, "let any caller with valid credentials POST /_assumed/reset (back to the world file's state), not only the accounts' root users; see docs/admin-endpoints.md")
 	cmd.Flags().StringVar(&opt.config, "config", "", "world file (YAML) declaring the accounts; default: one account 000000000000 named default")
 	opt.log.add(cmd)
@@ -98,7 +101,7 @@ func runServe(ctx context.Context, opt serveOptions, logOut io.Writer) error {
 	}
 	// A server that could not start or stopped on an error is not a
 	// mistake in the command line: exit 1, without pointing to --help.
-	if err := app.Run(ctx, app.Options{Listen: opt.listen, DataDir: opt.dataDir, World: w, WorldFile: opt.config, Pprof: opt.pprof, Ready: opt.ready, PublicURL: opt.publicURL, TLS: opt.tls, OIDCAllowHTTP: opt.oidcAllowHTTP, MetricsListen: opt.metricsListen, Backend: opt.backend, AllowReset: opt.allowReset, Logger: opt.log.logger(logOut)}, logOut); err != nil {
+	if err := app.Run(ctx, app.Options{Listen: opt.listen, DataDir: opt.dataDir, World: w, WorldFile: opt.config, Pprof: opt.pprof, Ready: opt.ready, PublicURL: opt.publicURL, TLS: opt.tls, OIDCAllowHTTP: opt.oidcAllowHTTP, MetricsListen: opt.metricsListen, Backend: opt.backend, AllowReset: opt.allowReset, DenialDetail: opt.denialDetail, Logger: opt.log.logger(logOut)}, logOut); err != nil {
 		return &exitError{code: exitFailure, err: err}
 	}
 	return nil

@@ -79,6 +79,10 @@ type Options struct {
 	// AllowReset lets any authenticated caller POST /_assumed/reset, not
 	// only the root users of the accounts (see reset.go).
 	AllowReset bool
+	// DenialDetail is what refusals tell the caller: "full" (the
+	// default: AWS's text and assumed's reason) or "aws" (AWS's texts
+	// only). Both carry an encoded authorization message.
+	DenialDetail string
 }
 
 // Run runs a server until ctx ends, then shuts it down gracefully.
@@ -195,6 +199,11 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 	}
 	srv.SetGateway(gw)
 	srv.SetLimits(opt.Limits)
+	if opt.DenialDetail != "" {
+		if err := srv.SetDenialDetail(opt.DenialDetail); err != nil {
+			return fmt.Errorf("--denial-detail: %w", err)
+		}
+	}
 	if opt.Pprof {
 		srv.EnablePprof()
 	}

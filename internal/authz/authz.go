@@ -34,10 +34,25 @@ type Request struct {
 
 // Denied is a refusal, with AWS's message and the explanation behind it.
 type Denied struct {
+	// Message is AWS's text with the plain-language reason where AWS
+	// gives none (what --denial-detail full shows).
 	Message string
-	// Explanation lists the statements that decided, for logs and
-	// `assumed explain`.
+	// AWSMessage is AWS's exact text (what --denial-detail aws shows);
+	// empty means Message is AWS's text already.
+	AWSMessage string
+	// Explanation lists the statements that decided.
 	Explanation []policy.StatementTrace
+	// Trace is the whole decision, for logs, the encoded authorization
+	// message and `assumed explain`.
+	Trace *Trace
+}
+
+// AWSText is the refusal as AWS words it.
+func (d *Denied) AWSText() string {
+	if d.AWSMessage != "" {
+		return d.AWSMessage
+	}
+	return d.Message
 }
 
 func (d *Denied) Error() string { return d.Message }
@@ -52,7 +67,11 @@ func Authorize(snap *directory.Snapshot, req Request) error {
 		resourceAccount = a.AccountID
 	}
 	if resourceAccount != c.AccountID {
-		return deny(req, "because no resource-based policy allows the "+req.Action+" action", nil)
+		sc := &scene{req: req, ownerAccount: resourceAccount, preq: &policy.Request{Action: req.Action, Resource: req.Resource, Context: req.Context},
+			note: "account " + resourceAccount + "'s " + serviceOf(req.Action) + " resources have no resource-based policies: no principal of another account can act on them"}
+		return sc.deny("because no resource-based policy allows the "+req.Action+" action", "",
+			"Across accounts the resource's own account must allow through a resource-based policy, and "+serviceOf(req.Action)+" has none",
+			"act on the resource with credentials of account "+resourceAccount+" (for example a role there that trusts you)", nil)
 	}
 	if c.IsRoot() {
 		return nil
@@ -60,7 +79,13 @@ func Authorize(snap *directory.Snapshot, req Request) error {
 	sub := describe(snap, c)
 	ctx := sub.context(req.Context)
 	preq := &policy.Request{Principal: sub.principal, Action: req.Action, Resource: req.Resource, Context: ctx}
-	return sub.callerSide(req, preq, true, true)
+	return sub.callerSide(&scene{req: req, sub: sub, preq: preq, callerSides: true}, true, true)
+}
+
+// serviceOf is the service prefix of an action ("iam" of "iam:GetRole").
+func serviceOf(action string) string {
+	svc, _, _ := strings.Cut(action, ":")
+	return svc
 }
 
 // AssumeRole decides sts:AssumeRole (and, when the request needs them,
@@ -69,22 +94,29 @@ func Authorize(snap *directory.Snapshot, req Request) error {
 // the caller's own policies must allow it where AWS requires (across
 // accounts, or when the trust names only the caller's account).
 func AssumeRole(snap *directory.Snapshot, caller *directory.Caller, role *directory.Role, actions []string, reqCtx *policy.Context) error {
+	roleAccount := accountOf(role.ARN)
 	if caller.IsRoot() {
-		return &Denied{Message: fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s because roles may not be assumed by root accounts", caller.ARN, role.ARN)}
+		sc := &scene{req: Request{Caller: caller, Action: "sts:AssumeRole", Resource: role.ARN, Context: reqCtx}, ownerAccount: roleAccount,
+			preq: &policy.Request{Action: "sts:AssumeRole", Resource: role.ARN, Context: reqCtx}}
+		return sc.deny("", "because roles may not be assumed by root accounts",
+			"AWS refuses AssumeRole to an account's root user, whatever the trust policy says",
+			"call AssumeRole as an IAM user or a role session of account "+caller.AccountID, nil)
 	}
 	sub := describe(snap, caller)
 	ctx := sub.context(reqCtx)
-	roleAccount := accountOf(role.ARN)
 	trust := trustSet(snap, role, roleAccount)
 	for _, action := range actions {
 		req := Request{Caller: caller, Action: action, Resource: role.ARN, Context: reqCtx}
 		preq := &policy.Request{Principal: sub.principal, Action: action, Resource: role.ARN, Context: ctx}
+		sc := &scene{req: req, sub: sub, preq: preq, owner: policySide{KindTrust, roleAccount, trust}, ownerAccount: roleAccount, callerSides: caller.AccountID != roleAccount}
 		var res policy.Result
 		switch trust.Evaluate(preq, &res) {
 		case policy.Denied:
-			return explicitDeny(req, "the role's trust policy", trust.Explain(preq).Statements)
+			return sc.explicitDeny(KindTrust, trust.Explain(preq).Statements)
 		case policy.NotApplicable:
-			return deny(req, fmt.Sprintf("because the trust policy of role %s in account %s does not allow the caller to perform %s", role.ARN, roleAccount, action), trust.Explain(preq).Statements)
+			reason, fix := sc.trustMiss(role)
+			return sc.deny("", fmt.Sprintf("because the trust policy of role %s in account %s does not allow the caller to perform %s", role.ARN, roleAccount, action),
+				"A role can be assumed only when its trust policy allows the caller to perform "+action, fix, trust.Explain(preq).Statements, reason)
 		}
 		// Spec §2: across accounts, or when the trust names only the
 		// account (or everyone), the caller's identity policies must allow
@@ -94,7 +126,8 @@ func AssumeRole(snap *directory.Snapshot, caller *directory.Caller, role *direct
 		cross := caller.AccountID != roleAccount
 		needIdentity := cross || res.Principal == policy.MatchAccount || res.Principal == policy.MatchAll
 		needLimits := needIdentity || res.Principal == policy.MatchRole
-		if err := sub.callerSide(req, preq, needIdentity, needLimits); err != nil {
+		sc.callerSides = true
+		if err := sub.callerSide(sc, needIdentity, needLimits); err != nil {
 			return err
 		}
 	}
@@ -418,31 +451,44 @@ func (sub *subject) contextFor(reqCtx *policy.Context, need keySet) *policy.Cont
 // callerSide evaluates the caller's own policies: explicit denies always;
 // with needIdentity an identity Allow is required; with needLimits the
 // boundary and session policies must allow too.
-func (sub *subject) callerSide(req Request, preq *policy.Request, needIdentity, needLimits bool) error {
+func (sub *subject) callerSide(sc *scene, needIdentity, needLimits bool) error {
+	preq, action := sc.preq, sc.req.Action
 	var res policy.Result
 	idDecision := sub.identity.Evaluate(preq, &res)
 	if idDecision == policy.Denied {
-		return explicitDeny(req, "an identity-based policy", sub.identity.Explain(preq).Statements)
+		return sc.explicitDeny(KindIdentity, sub.identity.Explain(preq).Statements)
 	}
 	var bDecision, sDecision policy.Decision
 	if sub.boundary != nil {
 		if bDecision = sub.boundary.Evaluate(preq, &res); bDecision == policy.Denied {
-			return explicitDeny(req, "a permissions boundary", sub.boundary.Explain(preq).Statements)
+			return sc.explicitDeny(KindBoundary, sub.boundary.Explain(preq).Statements)
 		}
 	}
 	if sub.session != nil {
 		if sDecision = sub.session.Evaluate(preq, &res); sDecision == policy.Denied {
-			return explicitDeny(req, "a session policy", sub.session.Explain(preq).Statements)
+			return sc.explicitDeny(KindSession, sub.session.Explain(preq).Statements)
 		}
 	}
+	who := sc.req.Caller.ARN
 	if needIdentity && idDecision != policy.Allowed {
-		return deny(req, "because no identity-based policy allows the "+req.Action+" action", sub.identity.Explain(preq).Statements)
+		rule := "A request is allowed only when an identity-based policy of the caller allows it (and nothing denies it)"
+		if sc.owner.kind != "" && sc.ownerAccount != sc.req.Caller.AccountID {
+			rule = fmt.Sprintf("Across accounts both sides must agree: the %s of account %s allows, but account %s must allow %s too, in an identity-based policy of the caller", sc.owner.kind, sc.ownerAccount, sc.req.Caller.AccountID, action)
+		} else if sc.owner.kind == KindTrust {
+			rule = "The trust policy names only the account (or everyone), which delegates to the account's identity-based policies: one of them must allow " + action
+		}
+		fix := fmt.Sprintf("in account %s, allow %s on %s in an identity-based policy of %s", sc.req.Caller.AccountID, action, sc.req.Resource, who)
+		return sc.deny("because no identity-based policy allows the "+action+" action", "", rule, fix, sub.identity.Explain(preq).Statements)
 	}
 	if needLimits && sub.boundary != nil && bDecision != policy.Allowed {
-		return deny(req, "because no permissions boundary allows the "+req.Action+" action", sub.boundary.Explain(preq).Statements)
+		return sc.deny("because no permissions boundary allows the "+action+" action", "",
+			"A permissions boundary caps what identity-based policies grant: it must allow "+action+" too",
+			fmt.Sprintf("allow %s on %s in the permissions boundary of %s, or remove the boundary", action, sc.req.Resource, who), sub.boundary.Explain(preq).Statements)
 	}
 	if needLimits && sub.session != nil && sDecision != policy.Allowed {
-		return deny(req, "because no session policy allows the "+req.Action+" action", sub.session.Explain(preq).Statements)
+		return sc.deny("because no session policy allows the "+action+" action", "",
+			"Session policies passed when a session began cap what it may do: they must allow "+action+" too",
+			"start a new session whose session policies (Policy, PolicyArns) allow "+action+" on "+sc.req.Resource, sub.session.Explain(preq).Statements)
 	}
 	return nil
 }
@@ -452,30 +498,6 @@ func accountOf(a string) string {
 		return p.AccountID
 	}
 	return ""
-}
-
-// deny builds AWS's AccessDenied message for an implicit deny:
-// "User: ARN is not authorized to perform: ACTION on resource: RES because …".
-func deny(req Request, why string, trace []policy.StatementTrace) *Denied {
-	return &Denied{
-		Message:     fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", req.Caller.ARN, req.Action, resourceText(req.Action, req.Resource), why),
-		Explanation: trace,
-	}
-}
-
-// explicitDeny names the policy whose Deny statement applied, as AWS's
-// messages do ("… with an explicit deny in an identity-based policy: ID"),
-// and the statement.
-func explicitDeny(req Request, kind string, trace []policy.StatementTrace) *Denied {
-	applied := appliedDenies(trace)
-	why := "with an explicit deny in " + kind
-	if len(applied) > 0 {
-		why += ": " + applied[0].PolicyID + statementName(applied[0])
-	}
-	return &Denied{
-		Message:     fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", req.Caller.ARN, req.Action, resourceText(req.Action, req.Resource), why),
-		Explanation: applied,
-	}
 }
 
 // appliedDenies are the Deny statements that applied.
@@ -566,32 +588,37 @@ func trustOnly(snap *directory.Snapshot, provider *policy.Principal, role *direc
 	for _, action := range actions {
 		preq := &policy.Request{Principal: provider, Action: action, Resource: role.ARN, Context: ctx}
 		var res policy.Result
-		switch trust.Evaluate(preq, &res) {
-		case policy.Allowed:
+		decision := trust.Evaluate(preq, &res)
+		if decision == policy.Allowed {
 			continue
-		case policy.Denied:
-			trace := trust.Explain(preq).Statements
+		}
+		sc := &scene{req: Request{Action: action, Resource: role.ARN, Context: ctx}, who: provider, preq: preq,
+			owner: policySide{KindTrust, roleAccount, trust}, ownerAccount: roleAccount}
+		trace := trust.Explain(preq).Statements
+		awsText := "Not authorized to perform " + action
+		if decision == policy.Denied {
 			why := "an explicit deny in the trust policy of role " + role.ARN
 			if applied := appliedDenies(trace); len(applied) > 0 {
 				why += statementName(applied[0])
 			}
-			return &Denied{Message: fmt.Sprintf("Not authorized to perform %s: %s", action, why), Explanation: trace}
-		default:
-			trace := trust.Explain(preq).Statements
-			why := ""
-			for _, t := range trace {
-				// The statement that named the provider is the one whose
-				// conditions (or action) did not hold: say which.
-				if t.Effect == policy.Allow && t.Reason != "" && t.Outcome != policy.PrincipalNotMatch {
-					why = fmt.Sprintf(" (statement %d: %s)", t.Statement, t.Reason)
-					break
-				}
-			}
-			return &Denied{
-				Message:     fmt.Sprintf("Not authorized to perform %s: the trust policy of role %s in account %s does not allow %s%s%s", action, role.ARN, roleAccount, provider.ARN, qualifier, why),
-				Explanation: trace,
+			d := sc.explicitDeny(KindTrust, trace)
+			d.Message, d.AWSMessage = awsText+": "+why, awsText
+			return d
+		}
+		why := ""
+		for _, t := range trace {
+			// The statement that named the provider is the one whose
+			// conditions (or action) did not hold: say which.
+			if t.Effect == policy.Allow && t.Reason != "" && t.Outcome != policy.PrincipalNotMatch {
+				why = fmt.Sprintf(" (statement %d: %s)", t.Statement, t.Reason)
+				break
 			}
 		}
+		reason, fix := sc.trustMiss(role)
+		d := sc.deny("", "", "A role can be assumed only when its trust policy allows the caller to perform "+action, fix, trace, reason)
+		d.Message = fmt.Sprintf("%s: the trust policy of role %s in account %s does not allow %s%s%s", awsText, role.ARN, roleAccount, provider.ARN, qualifier, why)
+		d.AWSMessage = awsText
+		return d
 	}
 	return nil
 }

@@ -68,7 +68,8 @@ type ResourceRequest struct {
 func AuthorizeResource(snap *directory.Snapshot, req ResourceRequest) error {
 	c := req.Caller
 	if c == nil {
-		return &Denied{Message: fmt.Sprintf("User: anonymous is not authorized to perform: %s on resource: %s because only signed requests are authorized", req.Action, resourceText(req.Action, req.Resource))}
+		return Refusal(nil, req.Action, req.Resource, "", "because only signed requests are authorized",
+			"assumed does not model anonymous access: only signed requests are authorized", "sign the request with SigV4")
 	}
 	resourceAccount := req.ResourceAccount
 	if resourceAccount == "" {
@@ -99,12 +100,21 @@ func AuthorizeResource(snap *directory.Snapshot, req ResourceRequest) error {
 	var matches [4]policy.Match
 	res := policy.Result{Matches: matches[:0]}
 	rDecision := rset.Evaluate(preq, &res)
+	sc := &scene{req: areq, sub: sub, preq: preq, owner: policySide{KindResource, resourceAccount, rset}, ownerAccount: resourceAccount, callerSides: !c.IsRoot()}
 	if rDecision == policy.Denied {
-		return explicitDeny(areq, "a resource-based policy", rset.Explain(preq).Statements)
+		return sc.explicitDeny(KindResource, rset.Explain(preq).Statements)
 	}
 	cross := c.AccountID != resourceAccount
 	noResourceAllow := func() error {
-		return withNearMiss(deny(areq, "because no resource-based policy allows the "+req.Action+" action", rset.Explain(preq).Statements))
+		rule := "Across accounts the resource's owner must allow through a resource-based policy, and the caller's account through an identity-based policy"
+		if !cross {
+			rule = "A KMS key policy must allow every use of the key, in its own account too"
+		}
+		if rset == nil {
+			sc.note = "the resource has no resource-based policy"
+		}
+		return withNearMiss(sc.deny("because no resource-based policy allows the "+req.Action+" action", "", rule,
+			fmt.Sprintf("in account %s, allow %s on %s for %s in the resource's policy", resourceAccount, req.Action, req.Resource, c.ARN), rset.Explain(preq).Statements))
 	}
 	if c.IsRoot() {
 		// The root user has every permission in its own account; only a
@@ -131,12 +141,12 @@ func AuthorizeResource(snap *directory.Snapshot, req ResourceRequest) error {
 	}
 	if needResource && rDecision != policy.Allowed {
 		// Explicit denies on the caller's side come first.
-		if err := sub.callerSide(areq, preq, false, false); err != nil {
+		if err := sub.callerSide(sc, false, false); err != nil {
 			return err
 		}
 		return noResourceAllow()
 	}
-	if err := sub.callerSide(areq, preq, needIdentity, needLimits); err != nil {
+	if err := sub.callerSide(sc, needIdentity, needLimits); err != nil {
 		// In its own account the resource policy could have allowed
 		// alone: its statements explain the refusal too.
 		var more []policy.StatementTrace
@@ -206,6 +216,9 @@ func withNearMiss(err error, more ...policy.StatementTrace) error {
 	d.Explanation = append(d.Explanation, more...)
 	for _, t := range d.Explanation {
 		if t.Effect == policy.Allow && (t.Outcome == policy.ConditionFalse || t.Outcome == policy.VariableUnresolved) {
+			if d.AWSMessage == "" {
+				d.AWSMessage = d.Message
+			}
 			d.Message += fmt.Sprintf(" (%s, %s: %s)", t.PolicyID, statementLabel(t), t.Reason)
 			break
 		}

@@ -193,12 +193,47 @@ func tokenAD(h []byte) []byte {
 
 // Seal returns a session token carrying plain, sealed under the newest key.
 func (r *KeyRing) Seal(plain []byte) (string, error) {
+	return r.seal(plain, TokenPrefix, tokenADLabel, MaxSessionTokenLen, "session token")
+}
+
+// Open returns the record a session token carries. Any token it does not
+// accept yields an error wrapping ErrInvalidToken; an unknown key and an
+// altered token give the same error.
+func (r *KeyRing) Open(token string) ([]byte, error) {
+	return r.open(token, TokenPrefix, tokenADLabel, MaxSessionTokenLen)
+}
+
+// MessagePrefix starts every encoded authorization message.
+const MessagePrefix = "asmm1_"
+
+// MaxMessageLen bounds an encoded authorization message, in characters:
+// STS's DecodeAuthorizationMessage takes at most 10,240.
+const MaxMessageLen = 10240
+
+const messageADLabel = "assumed authorization message\x00"
+
+// SealMessage returns an encoded authorization message carrying plain,
+// sealed under the newest key. Its associated data differs from a session
+// token's, so that neither can pass for the other.
+func (r *KeyRing) SealMessage(plain []byte) (string, error) {
+	return r.seal(plain, MessagePrefix, messageADLabel, MaxMessageLen, "authorization message")
+}
+
+// OpenMessage returns what an encoded authorization message carries; any
+// message it does not accept yields an error wrapping ErrInvalidToken.
+func (r *KeyRing) OpenMessage(msg string) ([]byte, error) {
+	return r.open(msg, MessagePrefix, messageADLabel, MaxMessageLen)
+}
+
+// seal seals plain under the newest key, as prefix + base64url(version,
+// key ID, nonce, ciphertext), authenticated with label and the header.
+func (r *KeyRing) seal(plain []byte, prefix, label string, maxLen int, what string) (string, error) {
 	if r == nil || len(r.keys) == 0 {
-		return "", errors.New("creds: seal session token: empty key ring")
+		return "", fmt.Errorf("creds: seal %s: empty key ring", what)
 	}
 	rawLen := tokenOverhead + len(plain)
-	if len(TokenPrefix)+base64.RawURLEncoding.EncodedLen(rawLen) > MaxSessionTokenLen {
-		return "", fmt.Errorf("creds: seal session token: %d-byte record makes a token longer than %d characters", len(plain), MaxSessionTokenLen)
+	if len(prefix)+base64.RawURLEncoding.EncodedLen(rawLen) > maxLen {
+		return "", fmt.Errorf("creds: seal %s: %d-byte record makes one longer than %d characters", what, len(plain), maxLen)
 	}
 	e := &r.keys[len(r.keys)-1]
 	raw := make([]byte, tokenHeaderLen+tokenNonceSize, rawLen)
@@ -206,12 +241,16 @@ func (r *KeyRing) Seal(plain []byte) (string, error) {
 	binary.BigEndian.PutUint32(raw[1:tokenHeaderLen], e.key.ID)
 	nonce := raw[tokenHeaderLen:]
 	if _, err := rand.Read(nonce); err != nil {
-		return "", fmt.Errorf("creds: seal session token: %w", err)
+		return "", fmt.Errorf("creds: seal %s: %w", what, err)
 	}
-	raw = e.aead.Seal(raw, nonce, plain, e.ad)
-	out := make([]byte, len(TokenPrefix)+base64.RawURLEncoding.EncodedLen(len(raw)))
-	copy(out, TokenPrefix)
-	base64.RawURLEncoding.Encode(out[len(TokenPrefix):], raw)
+	ad := e.ad
+	if label != tokenADLabel {
+		ad = append([]byte(label), raw[:tokenHeaderLen]...)
+	}
+	raw = e.aead.Seal(raw, nonce, plain, ad)
+	out := make([]byte, len(prefix)+base64.RawURLEncoding.EncodedLen(len(raw)))
+	copy(out, prefix)
+	base64.RawURLEncoding.Encode(out[len(prefix):], raw)
 	return string(out), nil
 }
 
@@ -225,15 +264,13 @@ var (
 	tokenEncoding = base64.RawURLEncoding.Strict()
 )
 
-// Open returns the record a session token carries. Any token it does not
-// accept yields an error wrapping ErrInvalidToken; an unknown key and an
-// altered token give the same error.
-func (r *KeyRing) Open(token string) ([]byte, error) {
+// open opens what seal sealed with the same prefix and label.
+func (r *KeyRing) open(token, prefix, label string, maxLen int) ([]byte, error) {
 	if r == nil || len(r.keys) == 0 {
 		return nil, errTokenEmptyRing
 	}
-	body, ok := strings.CutPrefix(token, TokenPrefix)
-	if !ok || len(token) > MaxSessionTokenLen {
+	body, ok := strings.CutPrefix(token, prefix)
+	if !ok || len(token) > maxLen {
 		return nil, errTokenMalformed
 	}
 	// The decoder rejects every other byte outside the alphabet but skips
@@ -250,14 +287,17 @@ func (r *KeyRing) Open(token string) ([]byte, error) {
 	e := r.entry(id)
 	known := e != nil
 	var ad []byte
-	if known {
+	switch {
+	case known && label == tokenADLabel:
 		ad = e.ad // equal to tokenAD(header): same version, same key ID
-	} else {
+	case known:
+		ad = append([]byte(label), header...)
+	default:
 		// Do the same work as for a known key so that timing does not tell
 		// an unknown key from an altered token. The newest key cannot open
 		// it: the associated data names another key ID.
 		e = &r.keys[len(r.keys)-1]
-		ad = tokenAD(header)
+		ad = append([]byte(label), header...)
 	}
 	plain, err := e.aead.Open(sealed[:0], nonce, sealed, ad)
 	if err != nil || !known {

@@ -140,6 +140,17 @@ type Error struct {
 	NodegroupName      string
 	AddonName          string
 	FargateProfileName string
+	// Denial is the authorization refusal behind an AccessDenied, with
+	// its trace.
+	Denial *authz.Denied
+}
+
+// Unwrap is the refusal behind the error, if any.
+func (e *Error) Unwrap() error {
+	if e.Denial == nil {
+		return nil
+	}
+	return e.Denial
 }
 
 // Fields are the members the error's body carries beside its message.
@@ -195,7 +206,7 @@ func clusterTagContext(snap *directory.Snapshot, caller *directory.Caller, name 
 func authorize(snap *directory.Snapshot, caller *directory.Caller, action, resource string, ctx *policy.Context) error {
 	err := authz.Authorize(snap, authz.Request{Caller: caller, Action: action, Resource: resource, Context: ctx})
 	if d, ok := err.(*authz.Denied); ok {
-		return &Error{Status: http.StatusForbidden, Code: "AccessDeniedException", Message: d.Message}
+		return &Error{Status: http.StatusForbidden, Code: "AccessDeniedException", Message: d.Message, Denial: d}
 	}
 	return err
 }

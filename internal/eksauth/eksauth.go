@@ -46,9 +46,20 @@ type Error struct {
 	Status  int
 	Code    string
 	Message string
+	// Denial is the authorization refusal behind an AccessDenied, with
+	// its trace.
+	Denial *authz.Denied
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Unwrap is the refusal behind the error, if any.
+func (e *Error) Unwrap() error {
+	if e.Denial == nil {
+		return nil
+	}
+	return e.Denial
+}
 
 func fail(status int, code, format string, args ...any) *Error {
 	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
@@ -92,7 +103,9 @@ func (s *Service) AssumeRoleForPodIdentity(ctx context.Context, caller *director
 	if err := authz.Authorize(snap, authz.Request{Caller: caller, Action: "eks-auth:AssumeRoleForPodIdentity", Resource: clusterARN}); err != nil {
 		var d *authz.Denied
 		if errors.As(err, &d) {
-			return nil, fail(http.StatusBadRequest, wire.AccessDeniedException, "%s", d.Message)
+			e := fail(http.StatusBadRequest, wire.AccessDeniedException, "%s", d.Message)
+			e.Denial = d
+			return nil, e
 		}
 		return nil, err
 	}
@@ -183,8 +196,12 @@ func (s *Service) AssumeRoleForPodIdentity(ctx context.Context, caller *director
 
 // stsError maps an STS refusal to EKS Auth's error.
 func stsError(err error, role string) error {
+	var d *authz.Denied
+	errors.As(err, &d)
 	if errors.Is(err, sts.ErrServiceDenied) {
-		return fail(http.StatusBadRequest, wire.AccessDeniedException, "EKS Pod Identity cannot assume role %s: %v", role, err)
+		e := fail(http.StatusBadRequest, wire.AccessDeniedException, "EKS Pod Identity cannot assume role %s: %v", role, err)
+		e.Denial = d
+		return e
 	}
 	var se *sts.Error
 	if errors.As(err, &se) {
@@ -195,7 +212,9 @@ func stsError(err error, role string) error {
 		if se.Code != "AccessDenied" {
 			code = wire.InvalidRequestException
 		}
-		return fail(http.StatusBadRequest, code, "EKS Pod Identity cannot assume role %s: %s: %s", role, se.Code, se.Message)
+		e := fail(http.StatusBadRequest, code, "EKS Pod Identity cannot assume role %s: %s: %s", role, se.Code, se.Message)
+		e.Denial = d
+		return e
 	}
 	return err
 }

@@ -68,6 +68,15 @@ type Gateway struct {
 	tags tagCache
 	// schemas holds tables' partition key names (schema.go).
 	schemas schemaCache
+	// refused renders a refusal for the caller (and logs and keeps its
+	// trace); nil: the refusal's own message.
+	refused func(requestID, service, operation string, d *authz.Denied) string
+}
+
+// OnRefusal sets how a refusal is rendered for the caller: with the
+// server's --denial-detail and an encoded authorization message.
+func (g *Gateway) OnRefusal(f func(requestID, service, operation string, d *authz.Denied) string) {
+	g.refused = f
 }
 
 // New returns a gateway.
@@ -177,7 +186,11 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, req *Request) (o
 	auth, denial := g.authorize(r, body, caller, svc, oper, params, sr.Region)
 	if denial != nil {
 		status, code := deniedAs(w.Header(), svc)
-		return fail(&Error{Status: status, Code: code, Message: denial.Error()})
+		msg := denial.Error()
+		if d, ok := denial.(*authz.Denied); ok && g.refused != nil {
+			msg = g.refused(req.RequestID, sr.Service, op, d)
+		}
+		return fail(&Error{Status: status, Code: code, Message: msg})
 	}
 
 	// Forward, with the body as it must be read.

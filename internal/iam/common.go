@@ -20,7 +20,7 @@ func authorize(snap *directory.Snapshot, caller *directory.Caller, action, resou
 	err := authz.Authorize(snap, authz.Request{Caller: caller, Action: action, Resource: resource, Context: ctx})
 	var d *authz.Denied
 	if errors.As(err, &d) {
-		return &Error{Status: http.StatusForbidden, Code: "AccessDenied", Message: d.Message}
+		return &Error{Status: http.StatusForbidden, Code: "AccessDenied", Message: d.Message, Denial: d}
 	}
 	return err
 }

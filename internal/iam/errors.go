@@ -3,6 +3,7 @@ package iam
 import (
 	"errors"
 	"fmt"
+	"github.com/assumed-dev/assumed/internal/authz"
 	"net/http"
 
 	"github.com/assumed-dev/assumed/policy"
@@ -13,9 +14,20 @@ type Error struct {
 	Status  int
 	Code    string
 	Message string
+	// Denial is the authorization refusal behind an AccessDenied, with
+	// its trace.
+	Denial *authz.Denied
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Unwrap is the refusal behind the error, if any.
+func (e *Error) Unwrap() error {
+	if e.Denial == nil {
+		return nil
+	}
+	return e.Denial
+}
 
 func noSuchEntity(format string, args ...any) *Error {
 	return &Error{Status: http.StatusNotFound, Code: "NoSuchEntity", Message: fmt.Sprintf(format, args...)}

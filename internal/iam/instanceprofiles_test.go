@@ -22,7 +22,7 @@ const ipTrustEC2 = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Prin
 func ipErr(err error) (code, message string) {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
-		return ae.ErrorCode(), ae.ErrorMessage()
+		return ae.ErrorCode(), testenv.WithoutEncodedMessage(ae.ErrorMessage())
 	}
 	if err != nil {
 		return "not an API error", err.Error()

@@ -21,7 +21,7 @@ import (
 func oidcErr(err error) (code, message string) {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
-		return ae.ErrorCode(), ae.ErrorMessage()
+		return ae.ErrorCode(), testenv.WithoutEncodedMessage(ae.ErrorMessage())
 	}
 	if err != nil {
 		return "not an API error", err.Error()

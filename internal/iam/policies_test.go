@@ -27,7 +27,7 @@ const (
 func polMessage(err error) string {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
-		return ae.ErrorMessage()
+		return testenv.WithoutEncodedMessage(ae.ErrorMessage())
 	}
 	return ""
 }

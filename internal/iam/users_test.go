@@ -20,7 +20,7 @@ import (
 func usrMessage(err error) string {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
-		return ae.ErrorMessage()
+		return testenv.WithoutEncodedMessage(ae.ErrorMessage())
 	}
 	return ""
 }

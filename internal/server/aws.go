@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/assumed-dev/assumed/internal/authz"
 	"github.com/assumed-dev/assumed/internal/clip"
 	"github.com/assumed-dev/assumed/internal/creds"
 	"github.com/assumed-dev/assumed/internal/directory"
@@ -109,7 +110,10 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 		ae := toAPIError(err)
 		code = ae.Code
 		svcLabel, opLabel := s.labels(service, op)
-		if ae.Status >= 500 && ae.Status != http.StatusServiceUnavailable {
+		var d *authz.Denied
+		if errors.As(err, &d) {
+			ae.Message = s.refused(reqID, svcLabel, opLabel, ae.Code, ae.Message, d)
+		} else if ae.Status >= 500 && ae.Status != http.StatusServiceUnavailable {
 			s.log.Error("request failed", "request_id", reqID, "service", svcLabel, "operation", opLabel, "err", clip.String(err.Error()))
 		} else if accessKeyID != "" {
 			s.log.Info("request refused", "request_id", reqID, "service", svcLabel, "operation", opLabel, "code", ae.Code, "msg", clip.String(ae.Message), "access_key_id", clip.String(accessKeyID))

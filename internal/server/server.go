@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/assumed-dev/assumed/internal/authz"
 	"github.com/assumed-dev/assumed/internal/eks"
 	"github.com/assumed-dev/assumed/internal/eksauth"
 	"github.com/assumed-dev/assumed/internal/gateway"
@@ -61,6 +62,10 @@ type Server struct {
 	registry    *prometheus.Registry
 	// tls: the API listener serves HTTPS (SetTLS).
 	tls bool
+	// denialDetail is what refusals tell the caller (SetDenialDetail);
+	// refusals keeps the newest with their traces.
+	denialDetail string
+	refusals     *refusalLog
 }
 
 // randPool makes request IDs come from a buffered pool of randomness
@@ -70,7 +75,8 @@ var randPool sync.Once
 // New returns a server for the services; call Listen, then Serve.
 func New(log *slog.Logger, iamSvc *iam.Service, stsSvc *sts.Service, eksSvc *eks.Service, eksAuthSvc *eksauth.Service) *Server {
 	randPool.Do(uuid.EnableRandPool)
-	s := &Server{log: log, iam: iamSvc, sts: stsSvc, eks: eksSvc, eksAuth: eksAuthSvc, now: time.Now}
+	s := &Server{log: log, iam: iamSvc, sts: stsSvc, eks: eksSvc, eksAuth: eksAuthSvc, now: time.Now,
+		denialDetail: DenialDetailFull, refusals: newRefusalLog()}
 	s.query = map[string]queryService{
 		"iam": {impl: iamSvc, sdkPkg: "github.com/aws/aws-sdk-go-v2/service/iam", version: "2010-05-08", namespace: query.IAMNamespace},
 		"sts": {impl: stsSvc, sdkPkg: "github.com/aws/aws-sdk-go-v2/service/sts", version: "2011-06-15", namespace: query.STSNamespace},
@@ -330,6 +336,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 // the resource gateway; call it before Serve.
 func (s *Server) SetGateway(g *gateway.Gateway) {
 	s.gateway = g
+	if g != nil {
+		g.OnRefusal(func(reqID, service, op string, d *authz.Denied) string {
+			svc, opLabel := s.labels(service, op)
+			return s.refused(reqID, svc, opLabel, "AccessDenied", d.Message, d)
+		})
+	}
 	s.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "assumed_gateway_forwarded_total",
 		Help: "Requests the resource gateway forwarded to its backend (a refused request never is).",

@@ -13,9 +13,20 @@ type Error struct {
 	Status  int
 	Code    string
 	Message string
+	// Denial is the authorization refusal behind an AccessDenied, with
+	// its trace.
+	Denial *authz.Denied
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Unwrap is the refusal behind the error, if any.
+func (e *Error) Unwrap() error {
+	if e.Denial == nil {
+		return nil
+	}
+	return e.Denial
+}
 
 func validation(format string, args ...any) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: "ValidationError", Message: fmt.Sprintf(format, args...)}
@@ -32,10 +43,17 @@ func accessDenied(msg string) *Error {
 
 // asAccessDenied turns authorization's refusal into STS's AccessDenied;
 // other errors pass through.
-func asAccessDenied(err error) error {
+func asAccessDenied(err error, message ...string) error {
 	var d *authz.Denied
 	if errors.As(err, &d) {
-		return accessDenied(d.Message)
+		msg := d.Message
+		if len(message) > 0 {
+			// STS's own words for a refusal it decides before any policy.
+			msg, d.Message, d.AWSMessage = message[0], message[0], message[0]
+		}
+		e := accessDenied(msg)
+		e.Denial = d
+		return e
 	}
 	return err
 }

@@ -33,6 +33,15 @@ type ServiceAssumption struct {
 // maps it to its own error code.
 var ErrServiceDenied = errors.New("the role's trust policy does not allow the service")
 
+// serviceDenied is a refused service assumption: it is ErrServiceDenied
+// and carries the refusal with its trace.
+type serviceDenied struct{ d *authz.Denied }
+
+func (e *serviceDenied) Error() string { return ErrServiceDenied.Error() + ": " + e.d.Message }
+
+// Unwrap is both ErrServiceDenied and the refusal.
+func (e *serviceDenied) Unwrap() []error { return []error{ErrServiceDenied, e.d} }
+
 // AssumeRoleAsService creates a role session for a service principal: the
 // role's trust policy alone decides sts:AssumeRole, and sts:TagSession
 // when tags are passed. origin says where the request came from. The
@@ -47,7 +56,7 @@ func (s *Service) AssumeRoleAsService(_ context.Context, origin *directory.Calle
 	snap := s.dir.Snapshot()
 	role, ok := snap.RoleByARN(in.RoleARN)
 	if !ok {
-		return nil, nil, fmt.Errorf("%w: role %s does not exist", ErrServiceDenied, in.RoleARN)
+		return nil, nil, &serviceDenied{authz.RoleNotFound(nil, &policy.Principal{Type: arn.PrincipalService, ARN: in.Service}, in.RoleARN, "sts:AssumeRole", nil)}
 	}
 	ctx := policy.NewContext()
 	ctx.Set("sts:RoleSessionName", in.SessionName)
@@ -65,7 +74,7 @@ func (s *Service) AssumeRoleAsService(_ context.Context, origin *directory.Calle
 	if err := authz.AssumeRoleAsService(snap, principal, role, actions, ctx); err != nil {
 		var d *authz.Denied
 		if errors.As(err, &d) {
-			return nil, nil, fmt.Errorf("%w: %s", ErrServiceDenied, d.Message)
+			return nil, nil, &serviceDenied{d}
 		}
 		return nil, nil, err
 	}

@@ -115,7 +115,9 @@ func (s *Service) AssumeRole(_ context.Context, caller *directory.Caller, in *sd
 	if caller.IsRoot() {
 		// AWS: "You cannot use AWS account root user credentials to call
 		// AssumeRole."
-		return nil, accessDenied("Roles may not be assumed by root accounts.")
+		return nil, asAccessDenied(authz.Refusal(caller, "sts:AssumeRole", roleARN, "", "",
+			"AWS refuses AssumeRole to an account's root user, whatever the trust policy says",
+			"call AssumeRole as an IAM user or a role session of account "+caller.AccountID), "Roles may not be assumed by root accounts.")
 	}
 	snap := s.dir.Snapshot()
 	a, err := parseRoleARN(roleARN)
@@ -124,8 +126,12 @@ func (s *Service) AssumeRole(_ context.Context, caller *directory.Caller, in *sd
 	}
 	role, ok := snap.RoleByARN(roleARN)
 	if !ok {
-		// AWS does not say whether the role exists.
-		return nil, accessDenied(fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.ARN, roleARN))
+		// AWS does not say whether the role exists; the trace does.
+		ctx := policy.NewContext()
+		if in.ExternalId != nil {
+			ctx.Set("sts:ExternalId", *in.ExternalId)
+		}
+		return nil, asAccessDenied(authz.RoleNotFound(caller, nil, roleARN, "sts:AssumeRole", ctx))
 	}
 
 	// Duration: the role's maximum; one hour when chaining.
@@ -176,7 +182,10 @@ func (s *Service) AssumeRole(_ context.Context, caller *directory.Caller, in *sd
 	sourceIdentity := aws.ToString(in.SourceIdentity)
 	if chained && caller.Session.SourceIdentity != "" {
 		if sourceIdentity != "" && sourceIdentity != caller.Session.SourceIdentity {
-			return nil, accessDenied(fmt.Sprintf("User: %s is not authorized to perform: sts:SetSourceIdentity on resource: %s because the source identity %q of the session cannot be changed", caller.ARN, roleARN, caller.Session.SourceIdentity))
+			return nil, asAccessDenied(authz.Refusal(caller, "sts:SetSourceIdentity", roleARN, "",
+				fmt.Sprintf("because the source identity %q of the session cannot be changed", caller.Session.SourceIdentity),
+				"A source identity, once set, is kept down a role chain and can't be changed",
+				fmt.Sprintf("don't pass --source-identity, or pass the session's own (%q)", caller.Session.SourceIdentity)))
 		}
 		sourceIdentity = caller.Session.SourceIdentity
 	}

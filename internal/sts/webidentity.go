@@ -113,7 +113,8 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, caller *directo
 
 	role, ok := snap.RoleByARN(roleARN)
 	if !ok {
-		return nil, accessDenied("Not authorized to perform sts:AssumeRoleWithWebIdentity")
+		who := &policy.Principal{Type: arn.PrincipalOIDCProvider, AccountID: a.AccountID, ARN: provider.ARN}
+		return nil, asAccessDenied(authz.RoleNotFound(nil, who, roleARN, "sts:AssumeRoleWithWebIdentity", nil))
 	}
 	if duration > role.MaxSessionDuration {
 		return nil, validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")

@@ -84,6 +84,8 @@ type Options struct {
 	// AllowReset lets any authenticated caller reset the state (serve
 	// --allow-reset).
 	AllowReset bool
+	// DenialDetail is serve --denial-detail ("" is the default, full).
+	DenialDetail string
 }
 
 // StartWith runs a server with the given options until the test ends.
@@ -126,7 +128,7 @@ func (e *Env) start() {
 		metricsAddr := ""
 		go func() {
 			done <- app.Run(ctx, app.Options{Listen: listen, DataDir: e.DataDir, World: e.world, OIDCAllowHTTP: e.opts.OIDCAllowHTTP, PublicURL: e.opts.PublicURL, TLS: e.opts.TLS,
-				MetricsListen: e.opts.MetricsListen, MetricsReady: func(a string) { metricsAddr = a }, Limits: e.opts.Limits, Backend: e.opts.Backend, Pprof: e.opts.Pprof, AllowReset: e.opts.AllowReset,
+				MetricsListen: e.opts.MetricsListen, MetricsReady: func(a string) { metricsAddr = a }, Limits: e.opts.Limits, Backend: e.opts.Backend, Pprof: e.opts.Pprof, AllowReset: e.opts.AllowReset, DenialDetail: e.opts.DenialDetail,
 				Ready: func(a string) { ready <- a }}, e.logs)
 		}()
 		select {
@@ -296,6 +298,29 @@ func ErrorCode(err error) string {
 	return ""
 }
 
+// EncodedMessageLabel introduces the encoded authorization message every
+// refusal carries.
+const EncodedMessageLabel = " Encoded authorization failure message: "
+
+// WithoutEncodedMessage is a refusal's message without its encoded
+// authorization message (and the full stop before it), for tests that
+// compare the words.
+func WithoutEncodedMessage(msg string) string {
+	if i := strings.Index(msg, EncodedMessageLabel); i >= 0 {
+		return strings.TrimSuffix(msg[:i], ".")
+	}
+	return msg
+}
+
+// EncodedMessage is the encoded authorization message of a refusal's
+// message, or "".
+func EncodedMessage(msg string) string {
+	if i := strings.Index(msg, EncodedMessageLabel); i >= 0 {
+		return msg[i+len(EncodedMessageLabel):]
+	}
+	return ""
+}
+
 // Refusal is what a client sees of a refused call: the AWS error code,
 // the message and the HTTP status.
 type Refusal struct {
@@ -314,7 +339,7 @@ func RefusalOf(err error, hide string) Refusal {
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
-		r.Code, r.Message = ae.ErrorCode(), ae.ErrorMessage()
+		r.Code, r.Message = ae.ErrorCode(), WithoutEncodedMessage(ae.ErrorMessage())
 	}
 	if hide != "" {
 		r.Message = strings.ReplaceAll(r.Message, hide, "ARN")
