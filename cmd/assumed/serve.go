@@ -33,7 +33,7 @@ type serveOptions struct {
 	allowReset bool
 	// denialDetail: see app.Options.DenialDetail.
 	denialDetail string
-	log        logFlags
+	log          logFlags
 	// ready, when set, is called with the bound address once the server
 	// accepts requests (tests use it).
 	ready func(addr string)

@@ -115,7 +115,7 @@ func AssumeRole(snap *directory.Snapshot, caller *directory.Caller, role *direct
 			return sc.explicitDeny(KindTrust, trust.Explain(preq).Statements)
 		case policy.NotApplicable:
 			reason, fix := sc.trustMiss(role)
-			return sc.deny("", fmt.Sprintf("because the trust policy of role %s in account %s does not allow the caller to perform %s", role.ARN, roleAccount, action),
+			return sc.deny("", fmt.Sprintf("because the trust policy of role %s in account %s does not allow the caller to perform %s: %s", role.ARN, roleAccount, action, reason),
 				"A role can be assumed only when its trust policy allows the caller to perform "+action, fix, trust.Explain(preq).Statements, reason)
 		}
 		// Spec §2: across accounts, or when the trust names only the

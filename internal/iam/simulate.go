@@ -51,6 +51,46 @@ import (
 //     same-account simulations of resources, and for cross-account ones a
 //     map of "IAM Policy", "Resource Policy" (and "Permissions Boundary
 //     Policy") to that policy type's decision.
+//
+// Where AWS's simulator ignores trust policies (and refuses a trust
+// policy given as ResourcePolicy: "Policy statement must contain
+// resources"), ours decides as STS does (simulate_trust.go):
+//
+//   - sts:AssumeRole, sts:AssumeRoleWithWebIdentity,
+//     sts:AssumeRoleWithSAML, sts:TagSession and sts:SetSourceIdentity
+//     (any case) on a role's ARN (arn:aws:iam::ACCOUNT:role/PATH/NAME) are
+//     evaluated with the role's effective trust policy as the resource
+//     policy and the role's account as the resource owner, with the rules
+//     of authz.AssumeRole: an explicit Deny anywhere wins; the trust must
+//     allow the caller; a trust naming the user (or the session) grants
+//     alone, one naming the caller's role is still limited by the
+//     boundary, and one naming only the account or "*" needs an identity
+//     Allow too; across accounts both sides must allow. A role that does
+//     not exist (the ARN, path included, must be the role's) is
+//     implicitDeny, and no trust policy shows.
+//   - A trust policy from the directory is reported with SourcePolicyType
+//     "Resource Policy" and SourcePolicyId "RoleTrustPolicy:" followed by
+//     the role's ARN ("RoleTrustPolicy:arn:aws:iam::111111111111:role/app").
+//   - A ResourcePolicy input stands for the trust policy of every role
+//     such an action is simulated on (existing or not), under the id
+//     "ResourcePolicy": there it is parsed as a trust policy (Principal,
+//     no Resource), or failing that as a resource policy naming the role.
+//     For every other action or resource it is a resource policy, as
+//     before.
+//   - For these pairs EvalDecisionDetails always maps "IAM Policy",
+//     "Resource Policy" (the trust policy's decision) and, with a
+//     boundary, "Permissions Boundary Policy", in the same account too;
+//     MissingContextValues on implicitDeny include the keys the trust
+//     policy reads (sts:ExternalId, …), which ContextEntries supply.
+//   - A role as the caller (PolicySourceArn, or CallerArn) acts through
+//     a session of itself, arn:aws:sts::ACCOUNT:assumed-role/NAME/
+//     SimulatedSession, as the role's policies are used in AWS. Only a
+//     role session's or user's own policies take part: there are no
+//     session policies.
+//   - An IAM caller never matches a Federated or Service principal, so a
+//     trust that only names an identity provider or a service is
+//     implicitDeny: STS's web-identity and service paths are not
+//     simulated.
 
 // Source policy types, as the simulator reports them.
 const (
@@ -104,6 +144,17 @@ type simRun struct {
 	callerAccount string
 	ownerAccount  string // owner of resources whose ARN names no account
 
+	// Trust policies (simulate_trust.go): snap holds the roles; trusts
+	// caches each role's, by ARN (nil: no such role); trustInput is the
+	// ResourcePolicy input when it stands for the trust policy, built
+	// from trustSrc; callerMissing are the keys the identity policies and
+	// boundary use that ctx lacks.
+	snap          *directory.Snapshot
+	trusts        map[string]*simTrust
+	trustSrc      *simSource
+	trustInput    *simTrust
+	callerMissing []string
+
 	perResource bool     // ResourceArns were given: report ResourceSpecificResults
 	resources   []string // "*" when not given
 	orgDetail   bool     // always report OrganizationsDecisionDetail
@@ -147,10 +198,14 @@ func (r *simRun) sets() {
 	if r.boundary != nil {
 		srcs = append(srcs, r.boundary)
 	}
+	r.callerMissing = simMissingKeys(srcs, r.ctx)
 	if r.resource != nil {
 		srcs = append(srcs, r.resource)
 	}
 	r.missing = simMissingKeys(srcs, r.ctx)
+	if r.trustSrc != nil {
+		r.trustInput = r.newTrust(r.trustSrc)
+	}
 }
 
 // owner returns the account that owns resource.
@@ -189,6 +244,12 @@ func (r *simRun) evaluate(action, resource string) simVerdict {
 			}
 			return v
 		}
+	}
+
+	// Actions on a role that its trust policy governs.
+	if tr, ok := r.trustFor(action, resource); ok {
+		r.evaluateTrust(req, tr, &v)
+		return v
 	}
 
 	var idRes, bRes, rRes policy.Result
@@ -658,6 +719,7 @@ func simContext(entries []types.ContextEntry, defaults map[string]string) (*poli
 				return nil, simInvalid("Invalid context value for key %s: expected %s.", name, err)
 			}
 		}
+		vals = simNormalize(base, list, vals)
 		switch {
 		case list:
 			ctx.SetMulti(name, vals...)
@@ -679,10 +741,35 @@ func simContext(entries []types.ContextEntry, defaults map[string]string) (*poli
 	return ctx, nil
 }
 
+// simNormalize returns the values of a context entry in the form the
+// policy engine's conditions read: numbers without surrounding space,
+// and the dates of a list (which, unlike a single date, are stored as
+// text and parsed when compared) in RFC 3339, so that every form the
+// simulator accepts compares as the date it is.
+func simNormalize(typ string, list bool, vals []string) []string {
+	if typ != "numeric" && !(typ == "date" && list) {
+		return vals
+	}
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = strings.TrimSpace(v)
+		if typ == "date" {
+			if t, ok := simParseDate(v); ok {
+				out[i] = t.Format(time.RFC3339Nano)
+			}
+		}
+	}
+	return out
+}
+
 // simCheckValue validates one context value of a type; it returns what
 // was expected when the value does not fit, as AWS words it.
 func simCheckValue(typ, v string) string {
 	switch typ {
+	case "boolean":
+		if !strings.EqualFold(v, "true") && !strings.EqualFold(v, "false") {
+			return "boolean format"
+		}
 	case "numeric":
 		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
@@ -844,16 +931,29 @@ func simNewCaller(snap *directory.Snapshot, s string) (*simCaller, bool) {
 	switch kind {
 	case "user":
 		if u, ok := acct.Users[directory.Key(name)]; ok {
-			p.UniqueID = u.ID
+			// The user as it exists (its path included).
+			c.arn, c.name, p.ARN, p.UniqueID = u.ARN, u.Name, u.ARN, u.ID
 		}
 	case "role":
-		p.Type, p.RoleARN = arn.PrincipalAssumedRole, s
+		// A role acts through a session of itself.
+		roleARN := s
 		if r, ok := acct.Roles[directory.Key(name)]; ok {
-			p.UniqueID = r.ID
+			roleARN, p.UniqueID = r.ARN, r.ID
+			c.arn, c.name = r.ARN, r.Name
 		}
+		p.Type, p.RoleARN = arn.PrincipalAssumedRole, roleARN
+		p.ARN = "arn:" + simPartition(roleARN) + ":sts::" + account + ":assumed-role/" + c.name + "/" + simSessionName
 	}
 	c.principal = p
 	return c, true
+}
+
+// simPartition is the partition of an ARN ("aws" when it has none).
+func simPartition(s string) string {
+	if a, err := arn.Parse(s); err == nil && a.Partition != "" {
+		return a.Partition
+	}
+	return "aws"
 }
 
 // defaults are the context keys the simulator derives from the caller.
@@ -923,24 +1023,38 @@ func simPrepare(snap *directory.Snapshot, authCaller *directory.Caller, c *simCo
 				return simInvalid("Invalid Entity Arn: * does not clearly define entity type and name.")
 			}
 		}
-		p, err := simParse(*c.resourcePolicy, policy.Resource, "Resource policy")
-		if err != nil {
-			return err
-		}
-		for _, st := range p.Statements {
-			for _, r := range st.Resources {
-				if r == "*" {
-					return simInvalid("ResourceNames are not in a valid ARN format: *.")
+		// For an action a role's trust policy governs, on a role, the
+		// document is that trust policy; for any other pair, a resource
+		// policy.
+		trustPairs, otherPairs := simPairKinds(c.actions, run.resources)
+		if otherPairs {
+			p, err := simParse(*c.resourcePolicy, policy.Resource, "Resource policy")
+			if err != nil {
+				return err
+			}
+			for _, st := range p.Statements {
+				for _, r := range st.Resources {
+					if r == "*" {
+						return simInvalid("ResourceNames are not in a valid ARN format: *.")
+					}
 				}
 			}
+			run.resource = simNewSource("ResourcePolicy", simTypeResource, *c.resourcePolicy, p)
 		}
-		run.resource = simNewSource("ResourcePolicy", simTypeResource, *c.resourcePolicy, p)
+		if trustPairs {
+			p, err := simParseTrust(*c.resourcePolicy)
+			if err != nil {
+				return err
+			}
+			run.trustSrc = simNewSource("ResourcePolicy", simTypeResource, *c.resourcePolicy, p)
+		}
 	}
 	ctx, err := simContext(c.contextEntries, defaults)
 	if err != nil {
 		return err
 	}
 	run.ctx = ctx
+	run.snap = snap
 	run.sets()
 	return nil
 }

@@ -164,6 +164,15 @@ var simTypedCases = []struct {
 	{types.ContextKeyTypeEnumBinaryList, "ForAnyValue:BinaryEquals", "test:Blobs", "aGVsbG8=", []string{"d29ybGQ=", "aGVsbG8="}, []string{"d29ybGQ="}},
 	{types.ContextKeyTypeEnumDate, "DateGreaterThan", "aws:CurrentTime", "2018-08-16T12:00:00Z", []string{"2019-04-25T11:00:00Z"}, []string{"2014-04-25T11:00:00Z"}},
 	{types.ContextKeyTypeEnumDateList, "ForAllValues:DateLessThan", "test:Dates", "2020-01-01T00:00:00Z", []string{"2019-01-01T00:00:00Z", "1546300800"}, []string{"2019-01-01T00:00:00Z", "2021-01-01T00:00:00Z"}},
+	// The other forms each type accepts.
+	{types.ContextKeyTypeEnumNumeric, "NumericEquals", "test:Count", "42", []string{" 42 "}, []string{"42.5"}},
+	{types.ContextKeyTypeEnumNumericList, "ForAnyValue:NumericGreaterThan", "test:Counts", "100", []string{"1", " 1e3"}, []string{"-5", "99.99"}},
+	{types.ContextKeyTypeEnumBoolean, "Bool", "aws:MultiFactorAuthPresent", "true", []string{"True"}, []string{"FALSE"}},
+	{types.ContextKeyTypeEnumIp, "NotIpAddress", "aws:SourceIp", "10.0.0.0/8", []string{"2001:db8::7"}, []string{"10.1.2.3"}},
+	{types.ContextKeyTypeEnumDate, "DateLessThan", "aws:TokenIssueTime", "2020-01-01", []string{"1546300800"}, []string{"2020-06-01T00:00"}},
+	{types.ContextKeyTypeEnumDateList, "ForAnyValue:DateGreaterThanEquals", "test:Dates", "2020-01-01T00:00:00Z", []string{"2019-01-01", "2020-01-01T01:00:00+01:00"}, []string{"2019-12-31T23:59:59", "2019-06-01T12:00"}},
+	{types.ContextKeyTypeEnumStringList, "ForAllValues:StringEquals", "aws:TagKeys", "team", []string{}, []string{"team", "owner"}},
+	{"", "StringEquals", "test:Untyped", "v", []string{"v"}, []string{"w"}},
 }
 
 func TestSimulateCustomPolicyDecisions(t *testing.T) {
@@ -361,6 +370,12 @@ func TestSimulateCustomPolicyErrors(t *testing.T) {
 		{"date context value", iam.SimulateCustomPolicyInput{PolicyInputList: []string{ok}, ActionNames: get, ContextEntries: []types.ContextEntry{simEntry("test:d", types.ContextKeyTypeEnumDate, "tomorrow")}}, "InvalidInput"},
 		{"ip context value", iam.SimulateCustomPolicyInput{PolicyInputList: []string{ok}, ActionNames: get, ContextEntries: []types.ContextEntry{simEntry("test:i", types.ContextKeyTypeEnumIp, "999.0.0.1")}}, "InvalidInput"},
 		{"binary context value", iam.SimulateCustomPolicyInput{PolicyInputList: []string{ok}, ActionNames: get, ContextEntries: []types.ContextEntry{simEntry("test:b", types.ContextKeyTypeEnumBinary, "!base64")}}, "InvalidInput"},
+		{"boolean context value", iam.SimulateCustomPolicyInput{PolicyInputList: []string{ok}, ActionNames: get, ContextEntries: []types.ContextEntry{simEntry("test:b", types.ContextKeyTypeEnumBoolean, "yes")}}, "InvalidInput"},
+		{"booleanList context value", iam.SimulateCustomPolicyInput{PolicyInputList: []string{ok}, ActionNames: get, ContextEntries: []types.ContextEntry{simEntry("test:b", types.ContextKeyTypeEnumBooleanList, "true", "1")}}, "InvalidInput"},
+		{"numericList context value", iam.SimulateCustomPolicyInput{PolicyInputList: []string{ok}, ActionNames: get, ContextEntries: []types.ContextEntry{simEntry("test:n", types.ContextKeyTypeEnumNumericList, "1", "NaN")}}, "InvalidInput"},
+		{"dateList context value", iam.SimulateCustomPolicyInput{PolicyInputList: []string{ok}, ActionNames: get, ContextEntries: []types.ContextEntry{simEntry("test:d", types.ContextKeyTypeEnumDateList, "2020-01-01", "soon")}}, "InvalidInput"},
+		{"ipList context value", iam.SimulateCustomPolicyInput{PolicyInputList: []string{ok}, ActionNames: get, ContextEntries: []types.ContextEntry{simEntry("test:i", types.ContextKeyTypeEnumIpList, "10.0.0.1", "10.0.0")}}, "InvalidInput"},
+		{"binaryList context value", iam.SimulateCustomPolicyInput{PolicyInputList: []string{ok}, ActionNames: get, ContextEntries: []types.ContextEntry{simEntry("test:b", types.ContextKeyTypeEnumBinaryList, "aGVsbG8=", "%%")}}, "InvalidInput"},
 		{"two values for a scalar", iam.SimulateCustomPolicyInput{PolicyInputList: []string{ok}, ActionNames: get, ContextEntries: []types.ContextEntry{simEntry("test:s", types.ContextKeyTypeEnumString, "a", "b")}}, "InvalidInput"},
 		{"unknown context type", iam.SimulateCustomPolicyInput{PolicyInputList: []string{ok}, ActionNames: get, ContextEntries: []types.ContextEntry{simEntry("test:s", "unknown", "a")}}, "ValidationError"},
 		{"duplicate context key", iam.SimulateCustomPolicyInput{PolicyInputList: []string{ok}, ActionNames: get, ContextEntries: []types.ContextEntry{simEntry("test:s", types.ContextKeyTypeEnumString, "a"), simEntry("TEST:S", types.ContextKeyTypeEnumString, "b")}}, "InvalidInput"},

@@ -104,6 +104,7 @@ func New(log *slog.Logger, iamSvc *iam.Service, stsSvc *sts.Service, eksSvc *eks
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_assumed/health", s.health)
 	mux.HandleFunc("GET /_assumed/metrics", s.serveMetrics)
+	mux.HandleFunc(explainPath, s.serveExplain)
 	mux.HandleFunc("GET "+eks.IssuerPathPrefix+"{id}/.well-known/openid-configuration", s.oidcDiscovery)
 	mux.HandleFunc("GET "+eks.IssuerPathPrefix+"{id}/keys", s.oidcKeys)
 	mux.HandleFunc(eks.EndpointPathPrefix, s.clusterEndpoint)
