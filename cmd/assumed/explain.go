@@ -63,6 +63,11 @@ It explains one of:
   an assumption:  --as PRINCIPAL --assume ROLE_ARN [--external-id ID]
                   [--tag KEY=VALUE …] [--source-identity NAME]
                   [--session-name NAME] [--duration-seconds N]
+  a web-identity  --as arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH
+  assumption:     --assume ROLE_ARN --context HOST/PATH:sub=SUBJECT
+                  --context HOST/PATH:aud=AUDIENCE [--context HOST/PATH:amr=…]
+                  [--tag KEY=VALUE …] [--source-identity NAME]
+                  [--session-name NAME] [--duration-seconds N]
   a refusal:      --request-id ID, the request ID (x-amzn-RequestId) of a
                   request the server refused since it started
 
@@ -71,6 +76,29 @@ arn:aws:iam::ACCOUNT:role/NAME (explained as a session of the role),
 arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, arn:aws:iam::ACCOUNT:root or
 a bare account ID – or the name of an AWS profile, whose principal is found
 with sts get-caller-identity.
+
+An OIDC provider's ARN as PRINCIPAL stands for the holder of a token of
+its issuer (IRSA: a pod's service-account token), explained as
+AssumeRoleWithWebIdentity decides it: the token's claims are given as
+context keys named after the provider's HOST/PATH, as the trust policy
+names them – HOST/PATH:sub (a service account's is
+system:serviceaccount:NAMESPACE:NAME) and HOST/PATH:aud (one of the
+provider's client IDs, sts.amazonaws.com for IRSA) are required,
+HOST/PATH:amr optional. The role's account must have registered the
+issuer; then its trust policy alone decides, with the keys STS sets
+(aws:FederatedProvider, aws:PrincipalType, sts:RoleSessionName, …). The
+token's signature and validity period are not checked: there is no token.
+
+An action of a service with resource-based policies (S3, KMS, SQS, SNS,
+ECR, DynamoDB, Secrets Manager, Lambda, …) is decided with the resource's
+owner and policy as the server's gateway has recorded them (an S3 object's
+bucket policy), both accounts' sides when they differ. The resource's tags
+are not known: give them as aws:ResourceTag/KEY context keys.
+
+An allowed assumption prints a Warning line for each risk of its trust
+policy: a web-identity trust without a condition on HOST/PATH:sub (or with
+a wildcard in it) or on HOST/PATH:aud, and a trust of another whole
+account, or of "*", without an sts:ExternalId condition.
 
 --context adds a condition key to the request; TYPE is one of string,
 stringList, numeric, numericList, boolean, booleanList, ip, ipList, date,
@@ -90,6 +118,8 @@ Exit status: 0 when the request is allowed, 1 when it is denied, 2 when no
 answer could be had (a mistake in the command line, no credentials, the
 server refused or could not be reached).`,
 		Example: `  assumed explain --as arn:aws:iam::222222222222:user/ci --assume arn:aws:iam::111111111111:role/deploy --external-id 7f3c
+  assumed explain --as arn:aws:iam::111111111111:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE --assume arn:aws:iam::111111111111:role/app \
+    --context oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE:sub=system:serviceaccount:team-a:app --context oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE:aud=sts.amazonaws.com
   assumed explain --as dev --action s3:GetObject --resource arn:aws:s3:::reports/q3.csv --context aws:SourceIp=ip:10.1.2.3
   assumed explain --request-id 1d6f0a4e-9a57-4c8e-8a43-5f0f1f3b2c11 --json
   assumed explain --data-dir .assumed --as arn:aws:iam::111111111111:role/app --action iam:ListRoles`,
@@ -99,10 +129,10 @@ server refused or could not be reached).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opt.as, "as", "", "the principal asking: an ARN or a profile name")
+	f.StringVar(&opt.as, "as", "", "the principal asking: an ARN (an OIDC provider's for a web-identity token's holder) or a profile name")
 	f.StringVar(&opt.action, "action", "", "the action to explain (SERVICE:ACTION)")
 	f.StringVar(&opt.resource, "resource", "", `the resource acted on, an ARN (default "*")`)
-	f.StringArrayVar(&opt.context, "context", nil, "a condition key of the request, KEY=TYPE:VALUE (repeatable)")
+	f.StringArrayVar(&opt.context, "context", nil, "a condition key of the request, or a web-identity token's claim (HOST/PATH:sub), KEY=TYPE:VALUE (repeatable)")
 	f.StringVar(&opt.assume, "assume", "", "the ARN of a role to explain an AssumeRole of")
 	f.StringVar(&opt.externalID, "external-id", "", "the external ID the assumption passes")
 	f.StringArrayVar(&opt.tags, "tag", nil, "a session tag the assumption passes, KEY=VALUE (repeatable)")

@@ -196,7 +196,7 @@ func TestExplainCommandOnline(t *testing.T) {
 			"--resource", "arn:aws:s3:::reports/q3.csv", "--context", "aws:SourceIp=ip:10.1.2.3", "--context", "aws:TagKeys=stringList:team,env"}
 		code, out, errOut := tokTRun(args...)
 		explTWant(t, args, code, out, errOut, exitFailure,
-			"Action:    s3:GetObject", "aws:sourceip", `["10.1.2.3"]`, `["team", "env"]`, "Note: the caller has no identity-based policies")
+			"Action:    s3:GetObject", "aws:SourceIp", `["10.1.2.3"]`, `["team", "env"]`, "Note: the caller has no identity-based policies")
 	})
 
 	t.Run("request ID", func(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
@@ -507,6 +508,7 @@ func TestRefusalsExplainThemselves(t *testing.T) {
 					t.Fatalf("%s: err = %v, want %s", mode, err, tc.code)
 				}
 				msg := ae.ErrorMessage()
+				checkLogged(t, f, err, tc.action)
 				enc := testenv.EncodedMessage(msg)
 				if enc == "" {
 					t.Fatalf("%s: no encoded authorization message in %q", mode, msg)
@@ -591,6 +593,31 @@ func TestRefusalsExplainThemselves(t *testing.T) {
 }
 
 func aws2(s string) *string { return &s }
+
+// checkLogged checks that the server logged the refusal of err, found by
+// its request ID, with its caller, action and decision as fields.
+func checkLogged(t *testing.T, f *fixture, err error, action string) {
+	t.Helper()
+	var re *awshttp.ResponseError
+	id := ""
+	if errors.As(err, &re) {
+		id = re.ServiceRequestID()
+	}
+	if id == "" {
+		return // EKS Auth's answer comes through a plain HTTP client
+	}
+	for _, line := range strings.Split(f.env.Logs(), "\n") {
+		if strings.Contains(line, "request_id="+id) && strings.Contains(line, `msg="request refused"`) {
+			for _, want := range []string{"caller=", "action=" + action, "decision=", "rule="} {
+				if !strings.Contains(line, want) {
+					t.Errorf("the refusal's log line lacks %q:\n%s", want, line)
+				}
+			}
+			return
+		}
+	}
+	t.Errorf("no log line for request %s", id)
+}
 
 // auditorOf is the user of account with sts:DecodeAuthorizationMessage.
 func auditorOf(account string) string {

@@ -67,7 +67,7 @@ func Authorize(snap *directory.Snapshot, req Request) error {
 		resourceAccount = a.AccountID
 	}
 	if resourceAccount != c.AccountID {
-		sc := &scene{req: req, ownerAccount: resourceAccount, preq: &policy.Request{Action: req.Action, Resource: req.Resource, Context: req.Context},
+		sc := &scene{req: req, ownerAccount: resourceAccount, preq: policy.Request{Action: req.Action, Resource: req.Resource, Context: req.Context},
 			note: "account " + resourceAccount + "'s " + serviceOf(req.Action) + " resources have no resource-based policies: no principal of another account can act on them"}
 		return sc.deny("because no resource-based policy allows the "+req.Action+" action", "",
 			"Across accounts the resource's own account must allow through a resource-based policy, and "+serviceOf(req.Action)+" has none",
@@ -78,8 +78,7 @@ func Authorize(snap *directory.Snapshot, req Request) error {
 	}
 	sub := describe(snap, c)
 	ctx := sub.context(req.Context)
-	preq := &policy.Request{Principal: sub.principal, Action: req.Action, Resource: req.Resource, Context: ctx}
-	return sub.callerSide(&scene{req: req, sub: sub, preq: preq, callerSides: true}, true, true)
+	return sub.callerSide(&scene{req: req, sub: sub, preq: policy.Request{Principal: sub.principal, Action: req.Action, Resource: req.Resource, Context: ctx}, callerSides: true}, true, true)
 }
 
 // serviceOf is the service prefix of an action ("iam" of "iam:GetRole").
@@ -97,7 +96,7 @@ func AssumeRole(snap *directory.Snapshot, caller *directory.Caller, role *direct
 	roleAccount := accountOf(role.ARN)
 	if caller.IsRoot() {
 		sc := &scene{req: Request{Caller: caller, Action: "sts:AssumeRole", Resource: role.ARN, Context: reqCtx}, ownerAccount: roleAccount,
-			preq: &policy.Request{Action: "sts:AssumeRole", Resource: role.ARN, Context: reqCtx}}
+			preq: policy.Request{Action: "sts:AssumeRole", Resource: role.ARN, Context: reqCtx}}
 		return sc.deny("", "because roles may not be assumed by root accounts",
 			"AWS refuses AssumeRole to an account's root user, whatever the trust policy says",
 			"call AssumeRole as an IAM user or a role session of account "+caller.AccountID, nil)
@@ -108,7 +107,7 @@ func AssumeRole(snap *directory.Snapshot, caller *directory.Caller, role *direct
 	for _, action := range actions {
 		req := Request{Caller: caller, Action: action, Resource: role.ARN, Context: reqCtx}
 		preq := &policy.Request{Principal: sub.principal, Action: action, Resource: role.ARN, Context: ctx}
-		sc := &scene{req: req, sub: sub, preq: preq, owner: policySide{KindTrust, roleAccount, trust}, ownerAccount: roleAccount, callerSides: caller.AccountID != roleAccount}
+		sc := &scene{req: req, sub: sub, preq: *preq, owner: policySide{KindTrust, roleAccount, trust}, ownerAccount: roleAccount, callerSides: caller.AccountID != roleAccount}
 		var res policy.Result
 		switch trust.Evaluate(preq, &res) {
 		case policy.Denied:
@@ -118,20 +117,45 @@ func AssumeRole(snap *directory.Snapshot, caller *directory.Caller, role *direct
 			return sc.deny("", fmt.Sprintf("because the trust policy of role %s in account %s does not allow the caller to perform %s: %s", role.ARN, roleAccount, action, reason),
 				"A role can be assumed only when its trust policy allows the caller to perform "+action, fix, trust.Explain(preq).Statements, reason)
 		}
-		// Spec §2: across accounts, or when the trust names only the
-		// account (or everyone), the caller's identity policies must allow
-		// too; naming the role of a session still leaves its boundary and
-		// session policies in force; naming the user or the session itself
-		// grants alone (explicit denies still apply).
-		cross := caller.AccountID != roleAccount
-		needIdentity := cross || res.Principal == policy.MatchAccount || res.Principal == policy.MatchAll
-		needLimits := needIdentity || res.Principal == policy.MatchRole
+		needIdentity, needLimits := TrustRequires(res.Principal, caller.AccountID != roleAccount)
 		sc.callerSides = true
 		if err := sub.callerSide(sc, needIdentity, needLimits); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// TrustRequires says what else must allow an assumption that a role's
+// trust policy allowed, by who the trust names (spec §2, §3): match is how
+// the trust's allowing statements named the caller, the most specific
+// (policy.Result.Principal), and crossAccount says the caller is of
+// another account than the role. needIdentity says an identity-based
+// policy of the caller must allow the action too; needLimits says its
+// permissions boundary and session policies, where it has them, must
+// allow it. Explicit denies on the caller's side apply in every case.
+//
+//   - Across accounts both sides must allow: both are needed.
+//   - Naming the IAM user, the role session or the federated user
+//     session grants alone: neither is needed.
+//   - Naming the role of the caller's session grants without an identity
+//     Allow, within the boundary and session policies: needLimits only.
+//   - Naming only the account (its root, or the bare account ID) or
+//     everyone ("*") delegates to the account: both are needed.
+//
+// Any other match (none, or a kind of principal an IAM caller is never
+// named as) needs both: the rule fails closed.
+func TrustRequires(match policy.PrincipalMatch, crossAccount bool) (needIdentity, needLimits bool) {
+	if crossAccount {
+		return true, true
+	}
+	switch match {
+	case policy.MatchUser, policy.MatchSession, policy.MatchFederatedUser:
+		return false, false
+	case policy.MatchRole:
+		return false, true
+	}
+	return true, true
 }
 
 // trustSet is a role's effective trust policy as a policy set, compiled
@@ -452,7 +476,7 @@ func (sub *subject) contextFor(reqCtx *policy.Context, need keySet) *policy.Cont
 // with needIdentity an identity Allow is required; with needLimits the
 // boundary and session policies must allow too.
 func (sub *subject) callerSide(sc *scene, needIdentity, needLimits bool) error {
-	preq, action := sc.preq, sc.req.Action
+	preq, action := &sc.preq, sc.req.Action
 	var res policy.Result
 	idDecision := sub.identity.Evaluate(preq, &res)
 	if idDecision == policy.Denied {
@@ -592,7 +616,7 @@ func trustOnly(snap *directory.Snapshot, provider *policy.Principal, role *direc
 		if decision == policy.Allowed {
 			continue
 		}
-		sc := &scene{req: Request{Action: action, Resource: role.ARN, Context: ctx}, who: provider, preq: preq,
+		sc := &scene{req: Request{Action: action, Resource: role.ARN, Context: ctx}, who: provider, preq: *preq,
 			owner: policySide{KindTrust, roleAccount, trust}, ownerAccount: roleAccount}
 		trace := trust.Explain(preq).Statements
 		awsText := "Not authorized to perform " + action

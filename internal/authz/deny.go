@@ -178,7 +178,9 @@ func quoteList(vals []string) string {
 // statement names the caller at all.
 func (sc *scene) trustMiss(role *directory.Role) (reason, fix string) {
 	t := sc.trace(DecisionImplicitDeny, "", "", "")
-	if s, _ := decidingStatement(t); s != nil {
+	// A statement whose action did not match is marked only when it
+	// allows the assumption this action accompanies: said below.
+	if s, _ := decidingStatement(t); s != nil && s.Outcome != policy.ActionNotMatched.String() {
 		for _, c := range s.Conditions {
 			if c.Result != "true" {
 				return conditionWords(c)
@@ -196,7 +198,7 @@ func (sc *scene) trustMiss(role *directory.Role) (reason, fix string) {
 	if primary := primaryAction(action, sc.who); primary != action {
 		// Does the trust allow the assumption itself? Then what it lacks
 		// is this action.
-		p := *sc.preq
+		p := sc.preq
 		p.Action = primary
 		var res policy.Result
 		if sc.owner.set.Evaluate(&p, &res) == policy.Allowed {
@@ -233,7 +235,7 @@ func primaryAction(action string, who *policy.Principal) string {
 func RoleNotFound(caller *directory.Caller, web *policy.Principal, roleARN, action string, ctx *policy.Context) *Denied {
 	acct, name := accountOf(roleARN), roleARN[strings.LastIndexByte(roleARN, '/')+1:]
 	sc := &scene{req: Request{Caller: caller, Action: action, Resource: roleARN, Context: ctx}, who: web,
-		preq: &policy.Request{Principal: web, Action: action, Resource: roleARN, Context: ctx}, ownerAccount: acct,
+		preq: policy.Request{Principal: web, Action: action, Resource: roleARN, Context: ctx}, ownerAccount: acct,
 		note: fmt.Sprintf("role %s does not exist in account %s", name, acct)}
 	detail := fmt.Sprintf("because role %s does not exist in account %s", name, acct)
 	d := sc.deny("", detail, "A role that does not exist can't be assumed (AWS answers as if it did not trust the caller)",
@@ -251,6 +253,21 @@ func RoleNotFound(caller *directory.Caller, web *policy.Principal, roleARN, acti
 // trace with the rule.
 func Refusal(caller *directory.Caller, action, resource, awsWhy, detail, rule, fix string) *Denied {
 	sc := &scene{req: Request{Caller: caller, Action: action, Resource: resource}, ownerAccount: accountOf(resource),
-		preq: &policy.Request{Action: action, Resource: resource}, note: rule}
+		preq: policy.Request{Action: action, Resource: resource}, note: rule}
 	return sc.deny(awsWhy, detail, rule, fix, nil)
+}
+
+// RefusalBy is Refusal for a caller that is no IAM principal: a
+// web-identity provider or a service principal (who), refused by a rule
+// of STS before any policy (a token's audience the provider does not
+// accept, a session longer than the role allows), with the request's
+// condition keys ctx (may be nil). Its message is STS's ("Not authorized
+// to perform ACTION") and the reason.
+func RefusalBy(who *policy.Principal, action, resource string, ctx *policy.Context, detail, rule, fix string) *Denied {
+	sc := &scene{req: Request{Action: action, Resource: resource, Context: ctx}, who: who, ownerAccount: accountOf(resource),
+		preq: policy.Request{Principal: who, Action: action, Resource: resource, Context: ctx}, note: rule}
+	d := sc.deny("", detail, rule, fix, nil)
+	d.AWSMessage = "Not authorized to perform " + action
+	d.Message = d.AWSMessage + ": " + strings.TrimPrefix(detail, "because ")
+	return d
 }

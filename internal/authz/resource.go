@@ -71,13 +71,7 @@ func AuthorizeResource(snap *directory.Snapshot, req ResourceRequest) error {
 		return Refusal(nil, req.Action, req.Resource, "", "because only signed requests are authorized",
 			"assumed does not model anonymous access: only signed requests are authorized", "sign the request with SigV4")
 	}
-	resourceAccount := req.ResourceAccount
-	if resourceAccount == "" {
-		resourceAccount = accountOf(req.Resource)
-		if resourceAccount == "" || resourceAccount == "aws" {
-			resourceAccount = c.AccountID
-		}
-	}
+	resourceAccount := req.owner()
 	sub := describe(snap, c)
 	rset, rNeed := resourceSet(req)
 	// Only the keys some policy in play reads are set.
@@ -100,7 +94,7 @@ func AuthorizeResource(snap *directory.Snapshot, req ResourceRequest) error {
 	var matches [4]policy.Match
 	res := policy.Result{Matches: matches[:0]}
 	rDecision := rset.Evaluate(preq, &res)
-	sc := &scene{req: areq, sub: sub, preq: preq, owner: policySide{KindResource, resourceAccount, rset}, ownerAccount: resourceAccount, callerSides: !c.IsRoot()}
+	sc := &scene{req: areq, sub: sub, preq: *preq, owner: policySide{KindResource, resourceAccount, rset}, ownerAccount: resourceAccount, callerSides: !c.IsRoot()}
 	if rDecision == policy.Denied {
 		return sc.explicitDeny(KindResource, rset.Explain(preq).Statements)
 	}
@@ -156,6 +150,18 @@ func AuthorizeResource(snap *directory.Snapshot, req ResourceRequest) error {
 		return withNearMiss(err, more...)
 	}
 	return nil
+}
+
+// owner is the account that owns the resource: ResourceAccount, else
+// the resource ARN's account, else the caller's.
+func (req *ResourceRequest) owner() string {
+	if req.ResourceAccount != "" {
+		return req.ResourceAccount
+	}
+	if a := accountOf(req.Resource); a != "" && a != "aws" {
+		return a
+	}
+	return req.Caller.AccountID
 }
 
 // resourceSets caches the policy set of each resource policy, and the

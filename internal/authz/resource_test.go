@@ -85,6 +85,13 @@ const (
 // snapshot.
 func rsSnapshot(tb testing.TB) *directory.Snapshot {
 	tb.Helper()
+	return snapshotOf(tb, rsWorld, rsExtras)
+}
+
+// snapshotOf applies a world through the IAM service, then extras (IAM
+// operations as root users), and returns the published snapshot.
+func snapshotOf(tb testing.TB, doc string, extras func(ctx context.Context, svc *iam.Service) []error) *directory.Snapshot {
+	tb.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "s.db"))
 	if err != nil {
@@ -103,15 +110,27 @@ func rsSnapshot(tb testing.TB) *directory.Snapshot {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	w, err := world.Parse("world.yaml", []byte(rsWorld))
+	w, err := world.Parse("world.yaml", []byte(doc))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	if err := svc.ApplyWorld(ctx, "world.yaml", w); err != nil {
 		tb.Fatal(err)
 	}
+	if extras != nil {
+		for _, err := range extras(ctx, svc) {
+			if err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	return svc.Directory().Snapshot()
+}
+
+// rsExtras adds to rsWorld what a world file can't say: tags, a boundary.
+func rsExtras(ctx context.Context, svc *iam.Service) []error {
 	rootA, rootB := rsRoot(rsA), rsRoot(rsB)
-	steps := []error{
+	return []error{
 		func() error {
 			_, err := svc.TagUser(ctx, rootA, &sdk.TagUserInput{UserName: aws.String("carol"), Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("blue")}}})
 			return err
@@ -125,12 +144,6 @@ func rsSnapshot(tb testing.TB) *directory.Snapshot {
 			return err
 		}(),
 	}
-	for _, err := range steps {
-		if err != nil {
-			tb.Fatal(err)
-		}
-	}
-	return svc.Directory().Snapshot()
 }
 
 var rsNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)

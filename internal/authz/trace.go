@@ -48,6 +48,11 @@ type Trace struct {
 	Reason string `json:"reason,omitempty"`
 	// Fix says what to change for the request to be allowed.
 	Fix string `json:"fix,omitempty"`
+	// Warnings name what an allowed assumption lets through beyond what
+	// was probably meant: a web-identity trust without a condition on the
+	// token's subject or audience, a trust of another whole account (or
+	// of everyone) without sts:ExternalId. Empty for refusals.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // TracePrincipal is who made the request.
@@ -173,7 +178,7 @@ type scene struct {
 	req  Request
 	sub  *subject // nil for web-identity and service callers
 	who  *policy.Principal
-	preq *policy.Request
+	preq policy.Request
 	// owner is the trust or resource policy, of ownerAccount.
 	owner        policySide
 	ownerAccount string
@@ -196,12 +201,17 @@ func (sc *scene) trace(decision, rule, reason, fix string) *Trace {
 	} else if sc.who != nil {
 		t.Principal = TracePrincipal{ARN: sc.who.ARN, AccountID: sc.who.AccountID, Type: whoType(sc.who)}
 	}
-	if sc.preq != nil && sc.preq.Context != nil {
-		for _, k := range sc.preq.Context.Keys() {
-			v, _ := sc.preq.Context.Lookup(k)
-			t.Context = append(t.Context, ContextEntry{Key: k, Values: v})
+	// A copy of the request: the trace's building must not make the
+	// caller's request escape, which would cost the allow path an
+	// allocation.
+	c := sc.preq
+	preq := &c
+	if preq.Context != nil {
+		for _, k := range preq.Context.Keys() {
+			v, _ := preq.Context.Lookup(k)
+			t.Context = append(t.Context, ContextEntry{Key: displayKey(k), Values: slices.Clone(v)})
 		}
-		slices.SortFunc(t.Context, func(a, b ContextEntry) int { return strings.Compare(strings.ToLower(a.Key), strings.ToLower(b.Key)) })
+		slices.SortFunc(t.Context, func(a, b ContextEntry) int { return compareFold(a.Key, b.Key) })
 	}
 	var callerAcct *AccountTrace
 	if sc.sub != nil && sc.callerSides {
@@ -218,7 +228,7 @@ func (sc *scene) trace(decision, rule, reason, fix string) *Trace {
 				sides = append(sides, policySide{KindSession, a.AccountID, sc.sub.session})
 			}
 			for _, s := range sides {
-				a.Policies = append(a.Policies, policyTraces(s, sc.preq)...)
+				a.Policies = append(a.Policies, policyTraces(s, preq)...)
 			}
 			if sc.sub.identity.Len() == 0 {
 				a.Note = "the caller has no identity-based policies"
@@ -232,7 +242,7 @@ func (sc *scene) trace(decision, rule, reason, fix string) *Trace {
 		callerAcct = &t.Accounts[len(t.Accounts)-1]
 	}
 	if sc.owner.kind != "" || sc.note != "" {
-		pts := policyTraces(sc.owner, sc.preq)
+		pts := policyTraces(sc.owner, preq)
 		if callerAcct != nil && sc.ownerAccount == callerAcct.AccountID {
 			callerAcct.Side = "caller and resource owner"
 			callerAcct.Policies = append(callerAcct.Policies, pts...)
@@ -249,14 +259,15 @@ func (sc *scene) trace(decision, rule, reason, fix string) *Trace {
 		}
 	}
 	if decision != DecisionAllowed {
-		t.Deciding = markDeciding(t, decision)
+		t.Deciding = sc.markDeciding(t, decision)
 	}
 	return t
 }
 
+// joinNotes joins two notes, either of which may be empty.
 func joinNotes(a, b string) string {
-	if a == "" {
-		return b
+	if a == "" || b == "" {
+		return a + b
 	}
 	return a + "; " + b
 }
@@ -291,20 +302,33 @@ func sideDecision(pts []PolicyTrace) string {
 // markDeciding marks the statement that decided a refusal and names it:
 // the first Deny that applied, or, for an implicit deny, the Allow that
 // came closest (its action, resource and principal matched; a condition
-// or policy variable did not hold).
-func markDeciding(t *Trace, decision string) *Deciding {
+// or policy variable did not hold). Without such an Allow, a trust miss
+// on an action that accompanies an assumption (sts:TagSession,
+// sts:SetSourceIdentity) marks the trust statement that allows the
+// assumption itself, which lacks the action.
+func (sc *scene) markDeciding(t *Trace, decision string) *Deciding {
+	d := markFirst(t, func(_ *PolicyTrace, s *StatementTrace) bool {
+		if decision == DecisionExplicitDeny {
+			return s.Effect == "Deny" && s.Outcome == policy.Applied.String()
+		}
+		return s.Effect == "Allow" && (s.Outcome == policy.ConditionFalse.String() || s.Outcome == policy.VariableUnresolved.String())
+	})
+	if d == nil && decision == DecisionImplicitDeny {
+		d = sc.markPrimaryAllow(t)
+	}
+	return d
+}
+
+// markFirst marks the first statement of t that hit picks as deciding,
+// and names it with its first condition that did not hold; nil when hit
+// picks none.
+func markFirst(t *Trace, hit func(*PolicyTrace, *StatementTrace) bool) *Deciding {
 	for ai := range t.Accounts {
 		for pi := range t.Accounts[ai].Policies {
 			p := &t.Accounts[ai].Policies[pi]
 			for si := range p.Statements {
 				s := &p.Statements[si]
-				hit := false
-				if decision == DecisionExplicitDeny {
-					hit = s.Effect == "Deny" && s.Outcome == policy.Applied.String()
-				} else {
-					hit = s.Effect == "Allow" && (s.Outcome == policy.ConditionFalse.String() || s.Outcome == policy.VariableUnresolved.String())
-				}
-				if !hit {
+				if !hit(p, s) {
 					continue
 				}
 				s.Deciding = true
@@ -320,6 +344,76 @@ func markDeciding(t *Trace, decision string) *Deciding {
 		}
 	}
 	return nil
+}
+
+// markPrimaryAllow marks, in the trace of a trust miss on sts:TagSession
+// or sts:SetSourceIdentity, the trust statement that allows the
+// assumption the action accompanies (for the action itself its outcome
+// is "action not matched"); nil for other refusals, or when the trust
+// does not allow the assumption either.
+func (sc *scene) markPrimaryAllow(t *Trace) *Deciding {
+	primary := primaryAction(sc.req.Action, sc.who)
+	if sc.owner.kind != KindTrust || sc.owner.set == nil || primary == sc.req.Action {
+		return nil
+	}
+	p := sc.preq
+	p.Action = primary
+	for _, st := range sc.owner.set.Explain(&p).Statements {
+		if st.Effect != policy.Allow || st.Outcome != policy.Applied {
+			continue
+		}
+		return markFirst(t, func(pt *PolicyTrace, s *StatementTrace) bool {
+			return pt.Kind == KindTrust && pt.Name == st.PolicyID && s.Number == st.Statement && s.Outcome == policy.ActionNotMatched.String()
+		})
+	}
+	return nil
+}
+
+// displayNames are the condition keys authorization sets in lower case
+// (subject.contextFor, AuthorizeResource: the context compares keys
+// case-insensitively, and a lower-case name needs no conversion), by
+// their lower-case names, spelt as AWS documents them.
+var displayNames = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{
+		"aws:username", "aws:userid", "aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalType",
+		"aws:SecureTransport", "aws:ViaAWSService", "aws:PrincipalIsAWSService", "aws:RequestedRegion",
+		"aws:CurrentTime", "aws:EpochTime", "aws:SourceIp", "aws:TokenIssueTime", "aws:MultiFactorAuthPresent",
+		"aws:SourceIdentity", "aws:FederatedProvider", "aws:ResourceAccount",
+	} {
+		m[strings.ToLower(k)] = k
+	}
+	return m
+}()
+
+// displayKey is a context key as a trace shows it: a global key that
+// authorization sets in lower case in AWS's spelling (aws:PrincipalArn,
+// not aws:principalarn), any other key as it was set. Only a trace pays
+// for the lookup: the allow path builds none.
+func displayKey(k string) string {
+	if d, ok := displayNames[k]; ok {
+		return d
+	}
+	return k
+}
+
+// compareFold compares two keys as their lower-case forms compare,
+// without building them (ASCII letters folded; condition keys are
+// ASCII).
+func compareFold(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, cb := a[i], b[i]
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			return int(ca) - int(cb)
+		}
+	}
+	return len(a) - len(b)
 }
 
 func stmtLabel(sid string, n int) string {

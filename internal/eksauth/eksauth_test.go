@@ -519,8 +519,8 @@ func TestAssumeRoleForPodIdentityRefusals(t *testing.T) {
 		msg     string // in the message, when set
 	}
 	cases := []tc{
-		{"target trust without sts:TagSession while tags flow", node, "prod", tok("notag"), wire.AccessDeniedException, 400, eaTTargetNoTag},
-		{"target trust's ExternalId is another service account's", node, "prod", tok("wrongext"), wire.AccessDeniedException, 400, eaTTargetRole},
+		{"target trust without sts:TagSession while tags flow", node, "prod", tok("notag"), wire.AccessDeniedException, 400, "but not sts:TagSession, which is needed because session tags were passed"},
+		{"target trust's ExternalId is another service account's", node, "prod", tok("wrongext"), wire.AccessDeniedException, 400, "the external ID passed (us-east-1/111111111111/prod/web/wrongext) is not one the trust policy accepts"},
 		{"association role trust without sts:TagSession while tags flow", node, "prod", tok("podsnotag"), wire.AccessDeniedException, 400, "pods-notag"},
 		{"association role trust not naming pods.eks.amazonaws.com", node, "prod", tok("untrusted"), wire.AccessDeniedException, 400, "untrusted"},
 		{"association role that does not exist", node, "prod", tok("ghost"), wire.AccessDeniedException, 400, "ghost"},

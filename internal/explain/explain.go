@@ -28,16 +28,23 @@ import (
 type Query struct {
 	// As is the principal asking: an IAM user's ARN, a role's ARN (which
 	// acts through a session of itself, as IAM's policy simulator has it),
-	// an assumed-role session's ARN, or an account's root
-	// (arn:aws:iam::ACCOUNT:root, or the bare account ID).
+	// an assumed-role session's ARN, an account's root
+	// (arn:aws:iam::ACCOUNT:root, or the bare account ID), or an IAM OIDC
+	// provider's ARN (arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH): the
+	// holder of a web-identity token of its issuer, which can only assume
+	// a role (AssumeRoleWithWebIdentity), the token's claims given in
+	// Context as HOST/PATH:sub, HOST/PATH:aud (and HOST/PATH:amr).
 	As string `json:"as"`
 	// Action and Resource are the request ("s3:GetObject" on
 	// "arn:aws:s3:::bucket/key"); Resource defaults to "*". sts:AssumeRole
-	// on a role's ARN is explained as Assume.
+	// (or sts:AssumeRoleWithWebIdentity) on a role's ARN is explained as
+	// Assume. An action of a service other than IAM, STS, EKS and EKS
+	// Auth is decided with the resource's policy (a bucket policy, a key
+	// policy, …) and owner as the gateway records them.
 	Action   string `json:"action,omitempty"`
 	Resource string `json:"resource,omitempty"`
 	// Context adds condition keys to the request (aws:SourceIp,
-	// aws:RequestTag/…, s3:prefix, …).
+	// aws:RequestTag/…, s3:prefix, …, and a web-identity token's claims).
 	Context []ContextEntry `json:"context,omitempty"`
 	// Assume is the ARN of a role to explain an AssumeRole of.
 	Assume          string            `json:"assume,omitempty"`
@@ -112,11 +119,15 @@ func (q *Query) assumeTarget() string {
 	if q.Assume != "" {
 		return q.Assume
 	}
-	if strings.EqualFold(q.Action, "sts:AssumeRole") && strings.Contains(q.Resource, ":role/") {
+	if (strings.EqualFold(q.Action, "sts:AssumeRole") || strings.EqualFold(q.Action, webIdentityAction)) && strings.Contains(q.Resource, ":role/") {
 		return q.Resource
 	}
 	return ""
 }
+
+// webIdentityAction is the action of an assumption with a web-identity
+// token.
+const webIdentityAction = "sts:AssumeRoleWithWebIdentity"
 
 // Explain decides q against snap as assumed's services would and returns
 // the trace, allowed or not. A malformed query, or one naming a principal
@@ -140,6 +151,19 @@ func Explain(snap *directory.Snapshot, q Query) (*authz.Trace, error) {
 	if err != nil {
 		return nil, err
 	}
+	p, err := parsePrincipal(q.As)
+	if err != nil {
+		return nil, err
+	}
+	if p.kind == kindOIDCProvider {
+		if target == "" {
+			return nil, invalid("%s is an OIDC provider: the holder of its token can only assume a role (AssumeRoleWithWebIdentity); name the role to assume", q.As)
+		}
+		return explainWebIdentity(snap, p, target, q, ctx)
+	}
+	if strings.EqualFold(q.Action, webIdentityAction) {
+		return nil, invalid("%s is made with a web-identity token: give the OIDC provider's ARN (arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH) as the principal, and the token's claims as context entries", webIdentityAction)
+	}
 	caller, err := Caller(snap, q.As, q.Time)
 	if err != nil {
 		return nil, err
@@ -152,17 +176,27 @@ func Explain(snap *directory.Snapshot, q Query) (*authz.Trace, error) {
 	if resource == "" {
 		resource = "*"
 	}
-	if !strings.Contains(q.Action, ":") {
+	service, _, ok := strings.Cut(q.Action, ":")
+	if !ok || service == "" {
 		return nil, invalid("action %q is not SERVICE:ACTION (for example s3:GetObject)", q.Action)
 	}
-	return authz.ExplainRequest(snap, authz.Request{Caller: caller, Action: q.Action, Resource: resource, Context: ctx}), nil
+	switch strings.ToLower(service) {
+	case "iam", "sts", "eks", "eks-auth":
+		// assumed's own services: no resource-based policies but trust
+		// policies, which an assumption is explained with.
+		return authz.ExplainRequest(snap, authz.Request{Caller: caller, Action: q.Action, Resource: resource, Context: ctx}), nil
+	}
+	return authz.ExplainResource(snap, resourceRequest(snap, caller, strings.ToLower(service), q.Action, resource, ctx)), nil
 }
+
+// kindOIDCProvider is the kind of principalRef of an OIDC provider.
+const kindOIDCProvider = "oidc-provider"
 
 // principalRef is a principal ARN, parsed.
 type principalRef struct {
 	arn     string
 	account string
-	kind    string // root, user, role, assumed-role
+	kind    string // root, user, role, assumed-role, oidc-provider
 	name    string // user or role name
 	path    string // user's or role's path, "/" by default
 	session string // assumed-role session name
@@ -171,19 +205,22 @@ type principalRef struct {
 // parsePrincipal parses a principal ARN (or a bare account ID).
 func parsePrincipal(s string) (principalRef, error) {
 	if s == "" {
-		return principalRef{}, invalid("say who asks: a principal ARN (user, role, assumed-role session or account root)")
+		return principalRef{}, invalid("say who asks: a principal ARN (user, role, assumed-role session, account root or OIDC provider)")
 	}
 	if arn.IsAccountID(s) {
 		return principalRef{arn: "arn:aws:iam::" + s + ":root", account: s, kind: "root"}, nil
 	}
 	a, err := arn.Parse(s)
 	if err != nil || !arn.IsAccountID(a.AccountID) || a.Region != "" {
-		return principalRef{}, invalid("%q is not a principal ARN: want arn:aws:iam::ACCOUNT:user/NAME, arn:aws:iam::ACCOUNT:role/NAME, arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION or arn:aws:iam::ACCOUNT:root", s)
+		return principalRef{}, invalid("%q is not a principal ARN: want arn:aws:iam::ACCOUNT:user/NAME, arn:aws:iam::ACCOUNT:role/NAME, arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, arn:aws:iam::ACCOUNT:root or arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH", s)
 	}
 	p := principalRef{arn: s, account: a.AccountID}
 	switch {
 	case a.Service == "iam" && a.Resource == "root":
 		p.kind = "root"
+		return p, nil
+	case a.Service == "iam" && strings.HasPrefix(a.Resource, "oidc-provider/") && len(a.Resource) > len("oidc-provider/"):
+		p.kind = kindOIDCProvider
 		return p, nil
 	case a.Service == "iam" && (strings.HasPrefix(a.Resource, "user/") || strings.HasPrefix(a.Resource, "role/")):
 		kind, rest, _ := strings.Cut(a.Resource, "/")
@@ -202,7 +239,7 @@ func parsePrincipal(s string) (principalRef, error) {
 			return p, nil
 		}
 	}
-	return principalRef{}, invalid("%q is not a principal ARN: want arn:aws:iam::ACCOUNT:user/NAME, arn:aws:iam::ACCOUNT:role/NAME, arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION or arn:aws:iam::ACCOUNT:root", s)
+	return principalRef{}, invalid("%q is not a principal ARN: want arn:aws:iam::ACCOUNT:user/NAME, arn:aws:iam::ACCOUNT:role/NAME, arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, arn:aws:iam::ACCOUNT:root or arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH", s)
 }
 
 // parseRoleARN checks that s is a role's ARN.
@@ -231,6 +268,8 @@ func Caller(snap *directory.Snapshot, principal string, now time.Time) (*directo
 	c := &directory.Caller{AccountID: p.account, Region: directory.DefaultRegion, RequestTime: now}
 	acct := snap.AccountIAM(p.account)
 	switch p.kind {
+	case kindOIDCProvider:
+		return nil, invalid("%s is an OIDC provider, which makes no requests of its own: the holder of its token can only assume a role", principal)
 	case "root":
 		c.ARN = "arn:aws:iam::" + p.account + ":root"
 		return c, nil
@@ -293,32 +332,10 @@ func explainAssumeRole(snap *directory.Snapshot, caller *directory.Caller, roleA
 	if _, err := parseRoleARN(roleARN); err != nil {
 		return nil, err
 	}
-	name := q.SessionName
-	if name == "" {
-		name = DefaultSessionName
-	}
-	if err := checkName(name, "session name"); err != nil {
-		return nil, err
-	}
 	if q.ExternalID != "" && (len(q.ExternalID) < 2 || len(q.ExternalID) > 1224 || !externalIDPattern.MatchString(q.ExternalID)) {
 		return nil, invalid("external ID %q must be 2 to 1224 characters of [\\w+=,.@:/-]", q.ExternalID)
 	}
-	if q.SourceIdentity != "" {
-		if err := checkName(q.SourceIdentity, "source identity"); err != nil {
-			return nil, err
-		}
-		if strings.HasPrefix(strings.ToLower(q.SourceIdentity), "aws:") {
-			return nil, invalid("a source identity cannot start with the prefix 'aws:'")
-		}
-	}
-	duration := q.DurationSeconds
-	if duration != 0 && (duration < 900 || duration > 43200) {
-		return nil, invalid("duration %d seconds is outside AssumeRole's 900 to 43200", duration)
-	}
-	if duration == 0 {
-		duration = 3600
-	}
-	tags, err := sessionTags(q.Tags)
+	name, duration, tags, err := assumeInputs(q, "AssumeRole")
 	if err != nil {
 		return nil, err
 	}
@@ -395,6 +412,38 @@ func explainAssumeRole(snap *directory.Snapshot, caller *directory.Caller, roleA
 		ctx.Set("sts:SourceIdentity", sourceIdentity)
 	}
 	return authz.ExplainAssumeRole(snap, caller, role.ARN, actions, ctx), nil
+}
+
+// assumeInputs checks what an assumption (op) takes besides its role as
+// STS does, and returns the session name (DefaultSessionName when none
+// is given), the duration (3600 when none) and the session tags.
+func assumeInputs(q Query, op string) (name string, duration int, tags []directory.Tag, err error) {
+	name = q.SessionName
+	if name == "" {
+		name = DefaultSessionName
+	}
+	if err := checkName(name, "session name"); err != nil {
+		return "", 0, nil, err
+	}
+	if q.SourceIdentity != "" {
+		if err := checkName(q.SourceIdentity, "source identity"); err != nil {
+			return "", 0, nil, err
+		}
+		if strings.HasPrefix(strings.ToLower(q.SourceIdentity), "aws:") {
+			return "", 0, nil, invalid("a source identity cannot start with the prefix 'aws:'")
+		}
+	}
+	duration = q.DurationSeconds
+	if duration != 0 && (duration < 900 || duration > 43200) {
+		return "", 0, nil, invalid("duration %d seconds is outside %s's 900 to 43200", duration, op)
+	}
+	if duration == 0 {
+		duration = 3600
+	}
+	if tags, err = sessionTags(q.Tags); err != nil {
+		return "", 0, nil, err
+	}
+	return name, duration, tags, nil
 }
 
 var (

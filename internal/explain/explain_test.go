@@ -23,6 +23,7 @@ import (
 	"github.com/assumed-dev/assumed/internal/iam"
 	"github.com/assumed-dev/assumed/internal/store/sqlite"
 	"github.com/assumed-dev/assumed/internal/world"
+	"github.com/assumed-dev/assumed/policy"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of TestRenderGolden")
@@ -71,7 +72,48 @@ func exSnapshot(tb testing.TB) *directory.Snapshot {
 	if _, err := svc.PutUserPermissionsBoundary(ctx, root, &sdk.PutUserPermissionsBoundaryInput{UserName: aws.String("bounded"), PermissionsBoundary: aws.String("arn:aws:iam::" + acctA + ":policy/S3Only")}); err != nil {
 		tb.Fatal(err)
 	}
+	// A's buckets, recorded as the gateway records a bucket's owner and
+	// policy (gateway.recordOwner, recordPolicy).
+	err = svc.Writer().Update(ctx, func(t *directory.Txn) error {
+		for _, b := range []struct{ name, doc string }{{"a-bucket", exBucketPolicy}, {"bare-bucket", ""}} {
+			res := &directory.Resource{ARN: "arn:aws:s3:::" + b.name, Account: acctA, Policy: b.doc}
+			if b.doc != "" {
+				p, err := policy.Parse(b.doc, policy.Resource)
+				if err != nil {
+					return err
+				}
+				res.Compiled = p
+			}
+			t.Snap.Resources[res.ARN] = res
+			if err := t.Put("resource", acctA, res.ARN, res); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
 	return svc.Directory().Snapshot()
+}
+
+// exBucketPolicy is a-bucket's policy: B's reader and dave may get its
+// objects (dave's own policies don't let him), nobody those under
+// secret/.
+const exBucketPolicy = `{"Version":"2012-10-17","Statement":[
+  {"Sid":"ReadersOfB","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::222222222222:user/reader","arn:aws:iam::222222222222:user/dave"]},"Action":"s3:GetObject","Resource":"arn:aws:s3:::a-bucket/*"},
+  {"Sid":"NoSecrets","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::a-bucket/secret/*"}]}`
+
+// The OIDC provider of the explain tests' cluster, and its claim keys.
+const (
+	exIssuer   = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+	exProvider = "arn:aws:iam::" + acctA + ":oidc-provider/" + exIssuer
+)
+
+// exToken is the context of a web-identity token of exIssuer for
+// subject and audience.
+func exToken(subject, audience string) []explain.ContextEntry {
+	return []explain.ContextEntry{{Key: exIssuer + ":sub", Values: []string{subject}}, {Key: exIssuer + ":aud", Values: []string{audience}}}
 }
 
 // exCases are the queries of the decision and golden tests.
@@ -102,6 +144,16 @@ var exCases = []struct {
 		authz.DecisionImplicitDeny, ""},
 	{"chained-duration", explain.Query{As: "arn:aws:sts::" + acctB + ":assumed-role/ci/build-7", Assume: "arn:aws:iam::" + acctA + ":role/ci-target", DurationSeconds: 7200},
 		authz.DecisionImplicitDeny, "exceeds the 1 hour session limit for roles assumed by role chaining"},
+	{"partner-without-external-id", explain.Query{As: "arn:aws:iam::" + acctB + ":user/bob", Assume: "arn:aws:iam::" + acctA + ":role/partner"},
+		authz.DecisionAllowed, ""},
+	{"irsa-without-sub", explain.Query{As: exProvider, Assume: "arn:aws:iam::" + acctA + ":role/irsa-open", Context: exToken("system:serviceaccount:team-b:web", "sts.amazonaws.com")},
+		authz.DecisionAllowed, ""},
+	{"irsa-wrong-audience", explain.Query{As: exProvider, Assume: "arn:aws:iam::" + acctA + ":role/irsa-app", Context: exToken("system:serviceaccount:team-a:app", "sts.amazonws.com")},
+		authz.DecisionImplicitDeny, `the token's audience ["sts.amazonws.com"] is not a client ID`},
+	{"bucket-policy-cross-account", explain.Query{As: "arn:aws:iam::" + acctB + ":user/reader", Action: "s3:GetObject", Resource: "arn:aws:s3:::a-bucket/k"},
+		authz.DecisionAllowed, ""},
+	{"bucket-policy-explicit-deny", explain.Query{As: "arn:aws:iam::" + acctB + ":user/reader", Action: "s3:GetObject", Resource: "arn:aws:s3:::a-bucket/secret/k"},
+		authz.DecisionExplicitDeny, `statement "NoSecrets" of bucket policy of a-bucket denies s3:GetObject`},
 }
 
 func TestExplainDecisions(t *testing.T) {
@@ -421,4 +473,220 @@ func hasPrefix(lines []string, p string) bool {
 		}
 	}
 	return false
+}
+
+// TestExplainResources: actions of services with resource-based
+// policies are decided with the resource's owner and policy as the
+// gateway records them, across accounts both sides.
+func TestExplainResources(t *testing.T) {
+	snap := exSnapshot(t)
+	reader := "arn:aws:iam::" + acctB + ":user/reader"
+	for _, c := range []struct {
+		name, as, action, resource string
+		decision                   string
+		// owner is the resource's account in the trace; has is a part of
+		// its rule or reason.
+		owner, has string
+	}{
+		{"cross account, allowed by the bucket policy and the identity policy", reader, "s3:GetObject", "arn:aws:s3:::a-bucket/k",
+			authz.DecisionAllowed, acctA, "Both accounts agree"},
+		{"cross account, the bucket policy allows but no identity policy", "arn:aws:iam::" + acctB + ":user/dave", "s3:GetObject", "arn:aws:s3:::a-bucket/k",
+			authz.DecisionImplicitDeny, acctA, "no identity-based policy allows the s3:GetObject action"},
+		{"cross account, a bucket without a policy", reader, "s3:GetObject", "arn:aws:s3:::bare-bucket/k",
+			authz.DecisionImplicitDeny, acctA, "no resource-based policy allows the s3:GetObject action"},
+		{"an explicit deny in the bucket policy", reader, "s3:GetObject", "arn:aws:s3:::a-bucket/secret/k",
+			authz.DecisionExplicitDeny, acctA, `statement "NoSecrets" of bucket policy of a-bucket denies`},
+		{"the owner's root, denied by its own bucket policy", acctA, "s3:GetObject", "arn:aws:s3:::a-bucket/secret/k",
+			authz.DecisionExplicitDeny, acctA, `statement "NoSecrets"`},
+		{"the owner's root", acctA, "s3:GetObject", "arn:aws:s3:::a-bucket/k",
+			authz.DecisionAllowed, acctA, "root user"},
+		{"a bucket the gateway has no record of is the caller's", reader, "s3:GetObject", "arn:aws:s3:::unknown-bucket/k",
+			authz.DecisionAllowed, acctB, "An identity-based policy allows"},
+		{"IAM has no resource-based policies", reader, "iam:GetRole", "arn:aws:iam::" + acctA + ":role/deploy",
+			authz.DecisionImplicitDeny, acctA, "iam has none"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tr, err := explain.Explain(snap, explain.Query{As: c.as, Action: c.action, Resource: c.resource, Time: exNow})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			explain.Render(&b, tr)
+			if tr.Decision != c.decision || tr.ResourceAccount != c.owner || !strings.Contains(tr.Rule+" "+tr.Reason, c.has) {
+				t.Errorf("%s of account %s, want %s of %s with %q:\n%s", tr.Decision, tr.ResourceAccount, c.decision, c.owner, c.has, b.String())
+			}
+			if strings.Contains(b.String(), "has no resource-based policies") && strings.HasPrefix(c.action, "s3:") {
+				t.Errorf("s3 explained with IAM's rules:\n%s", b.String())
+			}
+		})
+	}
+}
+
+// TestExplainWarnings: allowed assumptions that let more through than
+// the trust probably meant carry warnings; the others, and refusals,
+// carry none.
+func TestExplainWarnings(t *testing.T) {
+	snap := exSnapshot(t)
+	bob := "arn:aws:iam::" + acctB + ":user/bob"
+	role := func(name string) string { return "arn:aws:iam::" + acctA + ":role/" + name }
+	for _, c := range []struct {
+		name     string
+		q        explain.Query
+		decision string
+		warnings []string // a part of each warning, in order
+	}{
+		{"trust of another account with an external ID", explain.Query{As: bob, Assume: role("deploy"), ExternalID: "s3cr3t-42"}, authz.DecisionAllowed, nil},
+		{"trust of another account without an external ID", explain.Query{As: bob, Assume: role("partner")}, authz.DecisionAllowed,
+			[]string{"any principal of account " + acctB + " that its own policies allow can assume this role"}},
+		{"trust of everyone", explain.Query{As: bob, Assume: role("everyone")}, authz.DecisionAllowed,
+			[]string{`names Principal "*" without an sts:ExternalId condition`}},
+		{"trust of a user", explain.Query{As: "arn:aws:iam::" + acctB + ":user/carol", Assume: role("tagged")}, authz.DecisionAllowed, nil},
+		{"refused: no warnings", explain.Query{As: bob, Assume: role("deploy")}, authz.DecisionImplicitDeny, nil},
+		{"IRSA without :sub", explain.Query{As: exProvider, Assume: role("irsa-open"), Context: exToken("system:serviceaccount:team-b:web", "sts.amazonaws.com")}, authz.DecisionAllowed,
+			[]string{"every service account of the cluster can assume this role"}},
+		{"IRSA with a namespace wildcard and no :aud", explain.Query{As: exProvider, Assume: role("irsa-ns"), Context: exToken("system:serviceaccount:team-a:web", "other-aud")}, authz.DecisionAllowed,
+			[]string{"every service account of namespace team-a can assume this role", "no condition on " + exIssuer + ":aud"}},
+		{"IRSA with :sub and :aud", explain.Query{As: exProvider, Assume: role("irsa-app"), Context: exToken("system:serviceaccount:team-a:app", "sts.amazonaws.com")}, authz.DecisionAllowed, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			q := c.q
+			q.Time = exNow
+			tr, err := explain.Explain(snap, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tr.Decision != c.decision {
+				t.Fatalf("decision %s, want %s: %s", tr.Decision, c.decision, tr.Reason)
+			}
+			if len(tr.Warnings) != len(c.warnings) {
+				t.Fatalf("warnings %q, want %d", tr.Warnings, len(c.warnings))
+			}
+			for i, w := range c.warnings {
+				if !strings.Contains(tr.Warnings[i], w) {
+					t.Errorf("warning %q lacks %q", tr.Warnings[i], w)
+				}
+			}
+			var b bytes.Buffer
+			if err := explain.Render(&b, tr); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Count(b.String(), "\nWarning: "); got != len(c.warnings) {
+				t.Errorf("%d Warning lines, want %d:\n%s", got, len(c.warnings), b.String())
+			}
+		})
+	}
+}
+
+// TestExplainWebIdentity: an OIDC provider's ARN as the principal
+// explains AssumeRoleWithWebIdentity as STS decides it, the token's
+// claims given as context keys.
+func TestExplainWebIdentity(t *testing.T) {
+	snap := exSnapshot(t)
+	app := "arn:aws:iam::" + acctA + ":role/irsa-app"
+	for _, c := range []struct {
+		name     string
+		q        explain.Query
+		decision string
+		reason   string
+		deciding string // the deciding statement and condition, when one is marked
+	}{
+		{"allowed", explain.Query{Assume: app, Context: exToken("system:serviceaccount:team-a:app", "sts.amazonaws.com")}, authz.DecisionAllowed, "", ""},
+		{"as an action", explain.Query{Action: "sts:AssumeRoleWithWebIdentity", Resource: app, Context: exToken("system:serviceaccount:team-a:app", "sts.amazonaws.com")}, authz.DecisionAllowed, "", ""},
+		{"another service account", explain.Query{Assume: app, Context: exToken("system:serviceaccount:team-b:app", "sts.amazonaws.com")}, authz.DecisionImplicitDeny,
+			`the token's subject ["system:serviceaccount:team-b:app"] does not satisfy StringEquals`, "statement 1, StringEquals " + exIssuer + ":sub"},
+		{"an audience of the provider the trust does not accept", explain.Query{Assume: app, Context: exToken("system:serviceaccount:team-a:app", "other-aud")}, authz.DecisionImplicitDeny,
+			`the token's audience ["other-aud"] does not satisfy StringEquals`, "statement 1, StringEquals " + exIssuer + ":aud"},
+		{"an audience the provider does not accept", explain.Query{Assume: app, Context: exToken("system:serviceaccount:team-a:app", "sts.amazonws.com")}, authz.DecisionImplicitDeny,
+			`the token's audience ["sts.amazonws.com"] is not a client ID`, ""},
+		{"session tags the trust does not allow", explain.Query{Assume: app, Tags: map[string]string{"team": "a"}, Context: exToken("system:serviceaccount:team-a:app", "sts.amazonaws.com")}, authz.DecisionImplicitDeny,
+			"allows sts:AssumeRoleWithWebIdentity for " + exProvider + " but not sts:TagSession", "statement 1"},
+		{"a role of an account without the provider", explain.Query{Assume: "arn:aws:iam::" + acctB + ":role/ci", Context: exToken("system:serviceaccount:team-a:app", "sts.amazonaws.com")}, authz.DecisionImplicitDeny,
+			"account " + acctB + " has no OIDC provider for the token's issuer https://" + exIssuer, ""},
+		{"a role that does not exist", explain.Query{Assume: "arn:aws:iam::" + acctA + ":role/nope", Context: exToken("system:serviceaccount:team-a:app", "sts.amazonaws.com")}, authz.DecisionImplicitDeny,
+			"role nope does not exist", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			q := c.q
+			q.As, q.Time = exProvider, exNow
+			tr, err := explain.Explain(snap, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			explain.Render(&b, tr)
+			if tr.Decision != c.decision || !strings.Contains(tr.Reason, c.reason) {
+				t.Fatalf("%s, %q; want %s, %q:\n%s", tr.Decision, tr.Reason, c.decision, c.reason, b.String())
+			}
+			if tr.Principal.ARN != exProvider || tr.Principal.Type != "WebIdentity" || tr.Action != "sts:AssumeRoleWithWebIdentity" && tr.Action != "sts:TagSession" {
+				t.Errorf("principal %s (%s), action %s", tr.Principal.ARN, tr.Principal.Type, tr.Action)
+			}
+			if got := tr.Deciding.String(); c.deciding != "" && !strings.HasSuffix(got, c.deciding) {
+				t.Errorf("deciding %q, want it to end with %q", got, c.deciding)
+			}
+			if c.decision == authz.DecisionAllowed {
+				keys := map[string]bool{}
+				for _, e := range tr.Context {
+					keys[e.Key] = true
+				}
+				for _, k := range []string{exIssuer + ":sub", exIssuer + ":aud", "aws:FederatedProvider", "aws:PrincipalType", "sts:RoleSessionName", "aws:SecureTransport", "aws:CurrentTime"} {
+					if !keys[k] {
+						t.Errorf("no %s in the context STS would build: %v", k, tr.Context)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestExplainWebIdentityErrors: the queries of a web-identity
+// assumption that can't be explained.
+func TestExplainWebIdentityErrors(t *testing.T) {
+	snap := exSnapshot(t)
+	app := "arn:aws:iam::" + acctA + ":role/irsa-app"
+	tok := exToken("system:serviceaccount:team-a:app", "sts.amazonaws.com")
+	for _, c := range []struct {
+		name string
+		q    explain.Query
+		code string
+		msg  string
+	}{
+		{"no subject", explain.Query{As: exProvider, Assume: app, Context: tok[1:]}, "InvalidInput", "give the token's subject"},
+		{"no audience", explain.Query{As: exProvider, Assume: app, Context: tok[:1]}, "InvalidInput", "give the token's audience"},
+		{"an external ID", explain.Query{As: exProvider, Assume: app, ExternalID: "x1", Context: tok}, "InvalidInput", "AssumeRoleWithWebIdentity takes none"},
+		{"an action that is no assumption", explain.Query{As: exProvider, Action: "s3:GetObject", Context: tok}, "InvalidInput", "can only assume a role"},
+		{"an unknown provider", explain.Query{As: "arn:aws:iam::" + acctA + ":oidc-provider/example.com", Assume: app, Context: tok}, "NoSuchEntity", "has no OIDC provider"},
+		{"a user with a web-identity action", explain.Query{As: "arn:aws:iam::" + acctB + ":user/bob", Action: "sts:AssumeRoleWithWebIdentity", Resource: app}, "InvalidInput", "is made with a web-identity token"},
+	} {
+		_, err := explain.Explain(snap, c.q)
+		var e *explain.Error
+		if !errors.As(err, &e) || e.Code != c.code || !strings.Contains(e.Message, c.msg) {
+			t.Errorf("%s: %v, want %s %q", c.name, err, c.code, c.msg)
+		}
+	}
+}
+
+// TestExplainContextSpelling: the caller's keys, which authorization
+// sets in lower case, show in AWS's spelling.
+func TestExplainContextSpelling(t *testing.T) {
+	snap := exSnapshot(t)
+	tr, err := explain.Explain(snap, explain.Query{As: "arn:aws:sts::" + acctB + ":assumed-role/ci/build-7", Action: "iam:ListRoles", Time: exNow,
+		Context: []explain.ContextEntry{{Key: "aws:SourceIp", Type: "ip", Values: []string{"10.1.2.3"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, e := range tr.Context {
+		got[e.Key] = true
+	}
+	for _, k := range []string{"aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalType", "aws:SecureTransport", "aws:ViaAWSService",
+		"aws:PrincipalIsAWSService", "aws:RequestedRegion", "aws:TokenIssueTime", "aws:MultiFactorAuthPresent", "aws:SourceIp", "aws:userid"} {
+		if !got[k] {
+			t.Errorf("no key %s in %v", k, tr.Context)
+		}
+	}
+	for k := range got {
+		if k == strings.ToLower(k) && k != "aws:userid" && k != "aws:username" && strings.HasPrefix(k, "aws:") {
+			t.Errorf("key %s is in lower case", k)
+		}
+	}
 }

@@ -23,7 +23,8 @@ const (
 // applied and ✗ when it did not (with the reason), its conditions under
 // it with the policy's and the request's values side by side, the
 // statement that decided marked "← decided", and last the rule that
-// decided, why and what to change. The output depends on t alone.
+// decided, why and what to change, and a "Warning:" line for each risk
+// an allowed assumption carries. The output depends on t alone.
 func Render(w io.Writer, t *authz.Trace) error {
 	b := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
@@ -136,6 +137,9 @@ func Render(w io.Writer, t *authz.Trace) error {
 	}
 	if t.Fix != "" {
 		p("Fix:  %s\n", t.Fix)
+	}
+	for _, w := range t.Warnings {
+		p("Warning: %s\n", w)
 	}
 	if err := b.Flush(); err != nil {
 		return fmt.Errorf("write the explanation: %w", err)

@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/assumed-dev/assumed/arn"
+	"github.com/assumed-dev/assumed/internal/authz"
 	"github.com/assumed-dev/assumed/policy"
 )
 
@@ -125,10 +126,8 @@ func (r *simRun) trustFor(action, resource string) (tr *simTrust, ok bool) {
 // evaluateTrust decides a trust-governed action on a role as STS does
 // (authz.AssumeRole, spec/evaluation.md §2–3): an explicit Deny in the
 // identity policies, the boundary or the trust policy wins; the trust
-// policy must allow the caller; across accounts, or when the trust names
-// only the account (or everyone), an identity policy must allow too and
-// the boundary must not limit it; naming the caller's role leaves the
-// boundary in force; naming the user or the session grants alone.
+// policy must allow the caller; then who the trust names decides what
+// else must allow, by authz.TrustRequires, the rule STS applies.
 // Service control policies were applied already; v holds their detail.
 func (r *simRun) evaluateTrust(req *policy.Request, tr *simTrust, v *simVerdict) {
 	var idRes, bRes, tRes policy.Result
@@ -177,16 +176,7 @@ func (r *simRun) evaluateTrust(req *policy.Request, tr *simTrust, v *simVerdict)
 		implicit()
 		return
 	}
-	needIdentity, needLimits := true, true
-	switch tRes.Principal {
-	case policy.MatchUser, policy.MatchSession, policy.MatchFederatedUser:
-		needIdentity, needLimits = false, false
-	case policy.MatchRole:
-		needIdentity = false
-	}
-	if r.owner(req.Resource) != r.callerAccount {
-		needIdentity, needLimits = true, true
-	}
+	needIdentity, needLimits := authz.TrustRequires(tRes.Principal, r.owner(req.Resource) != r.callerAccount)
 	identityOK := idRes.Decision == policy.Allowed
 	boundaryOK := r.boundarySet == nil || bRes.Decision == policy.Allowed
 	if needIdentity && !identityOK || needLimits && !boundaryOK {
