@@ -173,10 +173,18 @@ func (st *Statement) reason(req *Request, out outcome, pm PrincipalMatch, failin
 	return ""
 }
 
+// maxQuoted is how many values of an element a reason quotes: AWS
+// managed policies list over a thousand actions in one statement.
+const maxQuoted = 12
+
 func quoteList(vals []string) string {
-	q := make([]string, len(vals))
-	for i, v := range vals {
+	n := min(len(vals), maxQuoted)
+	q := make([]string, n, n+1)
+	for i, v := range vals[:n] {
 		q[i] = fmt.Sprintf("%q", v)
+	}
+	if len(vals) > n {
+		q = append(q, fmt.Sprintf("… %d more", len(vals)-n))
 	}
 	return "[" + strings.Join(q, ", ") + "]"
 }

@@ -136,6 +136,28 @@ func (d *Deciding) String() string {
 	return strings.Join(parts, ", ")
 }
 
+// Trimmed is a copy of t without the statements that could not have
+// applied because their action did not match (most of a large managed
+// policy), or, with decidingOnly, without every statement but the ones
+// that decided. Policies keep their decisions.
+func (t *Trace) Trimmed(decidingOnly bool) *Trace {
+	c := *t
+	c.Accounts = slices.Clone(t.Accounts)
+	for ai := range c.Accounts {
+		c.Accounts[ai].Policies = slices.Clone(c.Accounts[ai].Policies)
+		for pi := range c.Accounts[ai].Policies {
+			p := &c.Accounts[ai].Policies[pi]
+			p.Statements = slices.DeleteFunc(slices.Clone(p.Statements), func(st StatementTrace) bool {
+				if decidingOnly {
+					return !st.Deciding
+				}
+				return st.Outcome == policy.ActionNotMatched.String()
+			})
+		}
+	}
+	return &c
+}
+
 // policySide is one kind of policy set on one account's side.
 type policySide struct {
 	kind    string

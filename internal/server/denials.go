@@ -79,6 +79,8 @@ func (s *Server) refused(reqID, service, op, code, message string, d *authz.Deni
 		attrs = append(attrs, "fix", clip.String(t.Fix))
 	}
 	s.log.Info("request refused", attrs...)
-	s.refusals.add(&Refusal{RequestID: reqID, Time: s.now(), Service: service, Operation: op, Code: code, Message: d.Message, Trace: t})
+	// Kept without the statements whose action did not match: a large
+	// managed policy's would dominate the memory the refusals take.
+	s.refusals.add(&Refusal{RequestID: reqID, Time: s.now(), Service: service, Operation: op, Code: code, Message: clip.String(d.Message), Trace: t.Trimmed(false)})
 	return msg
 }

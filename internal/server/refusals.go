@@ -9,7 +9,7 @@ import (
 
 // maxRefusals bounds the refusals kept for `assumed explain --request-id`:
 // the newest are kept, the oldest dropped.
-const maxRefusals = 4096
+const maxRefusals = 2048
 
 // Refusal is one refused request, kept with its trace.
 type Refusal struct {

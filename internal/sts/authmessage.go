@@ -53,7 +53,7 @@ func (s *Service) EncodeAuthorizationMessage(t *authz.Trace) (string, error) {
 		if step == 2 {
 			return "", fmt.Errorf("sts: encode authorization message: %w", err)
 		}
-		t = trimTrace(t, step == 1)
+		t = t.Trimmed(step == 1)
 	}
 }
 
@@ -63,7 +63,7 @@ func compressTrace(t *authz.Trace) ([]byte, error) {
 		return nil, fmt.Errorf("sts: encode trace: %w", err)
 	}
 	if len(j) > maxTraceJSON {
-		t = trimTrace(trimTrace(t, false), true)
+		t = t.Trimmed(false).Trimmed(true)
 		if j, err = json.Marshal(t); err != nil {
 			return nil, fmt.Errorf("sts: encode trace: %w", err)
 		}
@@ -73,26 +73,6 @@ func compressTrace(t *authz.Trace) ([]byte, error) {
 	zw.Write(j)
 	zw.Close()
 	return buf.Bytes(), nil
-}
-
-// trimTrace is a copy of t without the statements whose action did not
-// match, or (decidingOnly) without every statement but the deciding ones.
-func trimTrace(t *authz.Trace, decidingOnly bool) *authz.Trace {
-	c := *t
-	c.Accounts = slices.Clone(t.Accounts)
-	for ai := range c.Accounts {
-		c.Accounts[ai].Policies = slices.Clone(c.Accounts[ai].Policies)
-		for pi := range c.Accounts[ai].Policies {
-			p := &c.Accounts[ai].Policies[pi]
-			p.Statements = slices.DeleteFunc(slices.Clone(p.Statements), func(st authz.StatementTrace) bool {
-				if decidingOnly {
-					return !st.Deciding
-				}
-				return st.Outcome == "action not matched"
-			})
-		}
-	}
-	return &c
 }
 
 // openTrace is the trace an encoded message carries.
