@@ -21,11 +21,11 @@ import (
 func resourceRequest(snap *directory.Snapshot, caller *directory.Caller, service, action, resource string, ctx *policy.Context) authz.ResourceRequest {
 	req := authz.ResourceRequest{Caller: caller, Action: action, Resource: resource, Context: ctx,
 		KeyPolicy: service == "kms" && strings.Contains(resource, ":key/")}
-	holder := policyHolder(service, resource)
+	holder := directory.PolicyHolder(service, resource)
 	if rec, ok := snap.Resources[holder]; ok {
 		req.ResourceAccount = rec.Account
 		if rec.Compiled != nil {
-			req.Policy, req.PolicyName = rec.Compiled, policyName(service, holder)
+			req.Policy, req.PolicyName = rec.Compiled, directory.PolicyName(service, holder)
 		}
 	}
 	if service == "kms" {
@@ -35,48 +35,4 @@ func resourceRequest(snap *directory.Snapshot, caller *directory.Caller, service
 		}
 	}
 	return req
-}
-
-// policyHolder is the ARN of the resource whose policy governs resource:
-// an S3 object's bucket, a DynamoDB index's or stream's table; else
-// resource itself (as the gateway's policyHolder).
-func policyHolder(service, resource string) string {
-	switch service {
-	case "s3":
-		const prefix = "arn:aws:s3:::"
-		if rest, ok := strings.CutPrefix(resource, prefix); ok {
-			if bucket, _, ok := strings.Cut(rest, "/"); ok {
-				return prefix + bucket
-			}
-		}
-	case "dynamodb":
-		if i := strings.Index(resource, ":table/"); i >= 0 {
-			rest := resource[i+len(":table/"):]
-			if name, _, ok := strings.Cut(rest, "/"); ok {
-				return resource[:i+len(":table/")] + name
-			}
-		}
-	}
-	return resource
-}
-
-// policyName names a resource's policy as the gateway's refusals do.
-func policyName(service, holder string) string {
-	switch service {
-	case "s3":
-		return "bucket policy of " + strings.TrimPrefix(holder, "arn:aws:s3:::")
-	case "ecr":
-		return "repository policy of " + holder
-	case "dynamodb", "secretsmanager":
-		return "resource policy of " + holder
-	case "sqs":
-		return "queue policy of " + holder
-	case "sns":
-		return "topic policy of " + holder
-	case "lambda":
-		return "function policy of " + holder
-	case "kms":
-		return "key policy of " + holder
-	}
-	return "resource-based policy of " + holder
 }

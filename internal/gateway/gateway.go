@@ -279,11 +279,11 @@ func (g *Gateway) authorize(r *http.Request, body []byte, caller *directory.Call
 			if svc.IAMPrefix == "kms" && strings.Contains(res, ":alias/") && !isAliasAction(a.Name) {
 				res = g.kmsKeyOf(r.Context(), res)
 			}
-			holder := policyHolder(svc.IAMPrefix, res)
+			holder := directory.PolicyHolder(svc.IAMPrefix, res)
 			var rp *policy.Policy
 			name := ""
 			if rec := g.lookupPolicy(r.Context(), snap, svc.IAMPrefix, auth.account, region, holder); rec != nil && rec.Compiled != nil {
-				rp, name = rec.Compiled, policyName(svc.IAMPrefix, holder)
+				rp, name = rec.Compiled, directory.PolicyName(svc.IAMPrefix, holder)
 			}
 			var tags []directory.Tag
 			resCtx := ctx

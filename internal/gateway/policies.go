@@ -21,57 +21,6 @@ import (
 	"github.com/assumed-dev/assumed/policy"
 )
 
-// policyHolder is the ARN of the resource whose policy governs arn: an
-// S3 object's bucket, a DynamoDB index's or stream's table; else arn.
-//
-// A Secrets Manager secret is found by either of two ARNs: the one the
-// catalogue builds from a bare name (…:secret:NAME, without the six
-// characters AWS appends) and the full ARN (…:secret:NAME-AbCdEf). The two
-// can't be told apart from the string alone (NAME may itself end in a dash
-// and six characters), so policyHolder leaves a secret's ARN as it is and
-// remember records a secret's policy under both, with the name and full
-// ARN the backend reports for the secret (see recordSecretPolicy).
-func policyHolder(service, arn string) string {
-	switch service {
-	case "s3":
-		const prefix = "arn:aws:s3:::"
-		if rest, ok := strings.CutPrefix(arn, prefix); ok {
-			if bucket, _, ok := strings.Cut(rest, "/"); ok {
-				return prefix + bucket
-			}
-		}
-	case "dynamodb":
-		if i := strings.Index(arn, ":table/"); i >= 0 {
-			rest := arn[i+len(":table/"):]
-			if name, _, ok := strings.Cut(rest, "/"); ok {
-				return arn[:i+len(":table/")] + name
-			}
-		}
-	}
-	return arn
-}
-
-// policyName names a resource's policy in denial messages.
-func policyName(service, holder string) string {
-	switch service {
-	case "s3":
-		return "bucket policy of " + strings.TrimPrefix(holder, "arn:aws:s3:::")
-	case "ecr":
-		return "repository policy of " + holder
-	case "dynamodb", "secretsmanager":
-		return "resource policy of " + holder
-	case "sqs":
-		return "queue policy of " + holder
-	case "sns":
-		return "topic policy of " + holder
-	case "lambda":
-		return "function policy of " + holder
-	case "kms":
-		return "key policy of " + holder
-	}
-	return "resource-based policy of " + holder
-}
-
 // needsBody reports whether the gateway must read an S3 operation's body
 // to record it once the backend accepts it.
 func needsBody(svc *catalog.Service, op *catalog.Operation) bool {
@@ -88,7 +37,7 @@ func needsBody(svc *catalog.Service, op *catalog.Operation) bool {
 func (g *Gateway) remember(ctx context.Context, svc *catalog.Service, op *catalog.Operation, params catalog.Params, auth *authorization, body []byte) error {
 	first := ""
 	if len(auth.resources) > 0 {
-		first = policyHolder(svc.IAMPrefix, auth.resources[0])
+		first = directory.PolicyHolder(svc.IAMPrefix, auth.resources[0])
 	}
 	if mayChangeTags(op.Name) {
 		g.tags.forget(first)
