@@ -20,6 +20,7 @@
 #
 # Usage: scripts/bench-sts.sh [--requests N] [--concurrency N] [--duration D]
 #                             [--warmup N] [--out DIR] [--profile]
+#                             [--audit-log on|off] [--no-moto]
 #   --requests N     measured requests per server (default 20000); moto
 #                    usually reaches --duration first
 #   --concurrency N  concurrent clients (default 16)
@@ -27,6 +28,11 @@
 #   --warmup N       unmeasured requests first (default 500)
 #   --out DIR        keep the JSON results, world file and server logs in DIR
 #   --profile        profile the server during its run (see PROFILING below)
+#   --audit-log M    on (the server's default: DATA-DIR/audit.log, every
+#                    call recorded, twice for this cross-account call) or
+#                    off (serve --audit-log off); compare the two runs'
+#                    "server CPU/req" for the audit trail's cost
+#   --no-moto        run assumed only (no moto_server needed)
 #
 # Exit status: 0 when both runs succeeded (≤ 1% errors), 1 otherwise. The
 # targets are reported, not enforced.
@@ -57,6 +63,8 @@ duration=60s
 warmup=500
 out=""
 profile=false
+audit_log=on
+with_moto=true
 pprof_path="${ASSUMED_PPROF_PATH:-/_assumed/debug/pprof}"
 profile_seconds="${PROFILE_SECONDS:-20}"
 
@@ -69,12 +77,21 @@ while [[ $# -gt 0 ]]; do
 	--warmup) warmup="$2"; shift 2 ;;
 	--out) out="$2"; shift 2 ;;
 	--profile) profile=true; profile_flag=--pprof; shift ;;
+	--audit-log) audit_log="$2"; shift 2 ;;
+	--no-moto) with_moto=false; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "bench-sts: unknown argument $1" >&2; usage >&2; exit 2 ;;
 	esac
 done
 
-for tool in go curl jq python3 moto_server; do
+case "$audit_log" in
+on) audit_flag=() ;;
+off) audit_flag=(--audit-log off) ;;
+*) echo "bench-sts: --audit-log $audit_log: want on or off" >&2; exit 2 ;;
+esac
+tools=(go curl jq python3)
+$with_moto && tools+=(moto_server)
+for tool in "${tools[@]}"; do
 	command -v "$tool" >/dev/null || { echo "bench-sts: $tool is not on PATH" >&2; exit 2; }
 done
 
@@ -120,17 +137,21 @@ EOF
 
 echo "== start servers"
 assumed_port="$(free_port)"
-"$tmp/assumed" serve ${profile_flag:-} --listen "127.0.0.1:$assumed_port" --data-dir "$tmp/data" --config "$tmp/world.yaml" >"$tmp/assumed.log" 2>&1 &
+"$tmp/assumed" serve ${profile_flag:-} "${audit_flag[@]}" --listen "127.0.0.1:$assumed_port" --data-dir "$tmp/data" --config "$tmp/world.yaml" >"$tmp/assumed.log" 2>&1 &
 pids+=("$!")
 wait_for assumed "$!" "http://127.0.0.1:$assumed_port/_assumed/health"
 
-moto_port="$(free_port)"
-moto_server -H 127.0.0.1 -p "$moto_port" >"$tmp/moto.log" 2>&1 &
-pids+=("$!")
-# moto answers any path; /moto-api/ is its own dashboard API.
-wait_for moto "$!" "http://127.0.0.1:$moto_port/moto-api/"
-moto_version="$(python3 -c 'import moto; print(moto.__version__)' 2>/dev/null || echo '?')"
-echo "assumed on 127.0.0.1:$assumed_port, moto $moto_version on 127.0.0.1:$moto_port"
+if $with_moto; then
+	moto_port="$(free_port)"
+	moto_server -H 127.0.0.1 -p "$moto_port" >"$tmp/moto.log" 2>&1 &
+	pids+=("$!")
+	# moto answers any path; /moto-api/ is its own dashboard API.
+	wait_for moto "$!" "http://127.0.0.1:$moto_port/moto-api/"
+	moto_version="$(python3 -c 'import moto; print(moto.__version__)' 2>/dev/null || echo '?')"
+	echo "assumed (audit log $audit_log) on 127.0.0.1:$assumed_port, moto $moto_version on 127.0.0.1:$moto_port"
+else
+	echo "assumed (audit log $audit_log) on 127.0.0.1:$assumed_port; moto skipped (--no-moto)"
+fi
 
 # cpu_ticks PID: the process's user + system CPU time so far, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -159,7 +180,10 @@ load() {
 }
 
 load assumed "$assumed_port" "${pids[0]}"
-load moto "$moto_port" "${pids[1]}"
+rc_moto=0 cpu_moto=-
+if $with_moto; then
+	load moto "$moto_port" "${pids[1]}"
+fi
 
 if $profile; then
 	if curl --noproxy '*' -fsS -o /dev/null "http://127.0.0.1:$assumed_port$pprof_path/" 2>/dev/null; then
@@ -213,7 +237,10 @@ for name in assumed moto; do
 	fi
 done
 
-if [[ "$status" == 0 ]]; then
+if [[ "$status" == 0 ]] && ! $with_moto; then
+	echo
+	echo "ratio assumed/moto:    n/a (--no-moto)"
+elif [[ "$status" == 0 ]]; then
 	a_rps="$(field assumed .throughput_rps)" m_rps="$(field moto .throughput_rps)" a_p99="$(field assumed .p99_ms)"
 	echo
 	jq -nr --argjson a "$a_rps" --argjson m "$m_rps" --argjson p "$a_p99" '

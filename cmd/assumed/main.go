@@ -105,6 +105,7 @@ EKS Pod Identity APIs and an OIDC issuer, with AWS's real policy evaluation.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 	root.AddCommand(newVersionCommand(), newPolicyCommand(), newServeCommand(s), newTokenCommand(s), newAgentCommand(s), newClusterCommand(s))
 	root.AddCommand(newExplainCommand(s))
+	root.AddCommand(newTrailCommand(s))
 	return root
 }
 

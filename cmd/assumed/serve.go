@@ -33,7 +33,11 @@ type serveOptions struct {
 	allowReset bool
 	// denialDetail: see app.Options.DenialDetail.
 	denialDetail string
-	log          logFlags
+	// store: see app.Options.Store.
+	store string
+	// audit: the audit trail's flags (trail.go).
+	audit auditFlags
+	log   logFlags
 	// ready, when set, is called with the bound address once the server
 	// accepts requests (tests use it).
 	ready func(addr string)
@@ -44,7 +48,8 @@ func newServeCommand(s streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the AWS APIs (IAM, STS, EKS Pod Identity) on one port",
-		Long: `Serve the AWS APIs on one port, on the embedded store in the data directory.
+		Long: `Serve the AWS APIs on one port, on the embedded store in the data directory
+(or on a PostgreSQL database, with --store postgres://…).
 
 On start, DATA-DIR/credentials holds one profile per account, named after the
 account, with that account's root access key, so that
@@ -72,6 +77,7 @@ releases the data directory.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			opt.audit.resolve(cmd)
 			return runServe(ctx, opt, s.err)
 		},
 	}
@@ -85,7 +91,9 @@ releases the data directory.`,
 	cmd.Flags().StringVar(&opt.backend, "backend", "", "where the resources of every other AWS service live (S3, DynamoDB, ECR, …): \"moto\" starts moto_server from PATH (pip install 'moto[server]') on a private Unix socket, or the http(s)://HOST:PORT or unix:///PATH (a Unix socket) of a running moto, LocalStack or other AWS-compatible server; requests are authorized here, then forwarded to it. Without it, other services answer with an error saying how to add one")
 	cmd.Flags().StringVar(&opt.denialDetail, "denial-detail", "full", "what a refusal tells the caller: full (AWS's text and the reason in plain words) or aws (AWS's exact texts only); both carry an encoded authorization message (see docs/explain.md)")
 	cmd.Flags().BoolVar(&opt.allowReset, "allow-reset", false, "let any caller with valid credentials POST /_assumed/reset (back to the world file's state), not only the accounts' root users; see docs/admin-endpoints.md")
+	cmd.Flags().StringVar(&opt.store, "store", "", "where the state lives: sqlite (the default: DATA-DIR/assumed.db) or a PostgreSQL URL, postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=…, for several nodes on one database; the password may come from PGPASSWORD or ~/.pgpass instead (the data dir still holds the master key, which the nodes must share, the CA and the credentials file)")
 	cmd.Flags().StringVar(&opt.config, "config", "", "world file (YAML) declaring the accounts; default: one account 000000000000 named default")
+	opt.audit.add(cmd)
 	opt.log.add(cmd)
 	return cmd
 }
@@ -101,7 +109,8 @@ func runServe(ctx context.Context, opt serveOptions, logOut io.Writer) error {
 	}
 	// A server that could not start or stopped on an error is not a
 	// mistake in the command line: exit 1, without pointing to --help.
-	if err := app.Run(ctx, app.Options{Listen: opt.listen, DataDir: opt.dataDir, World: w, WorldFile: opt.config, Pprof: opt.pprof, Ready: opt.ready, PublicURL: opt.publicURL, TLS: opt.tls, OIDCAllowHTTP: opt.oidcAllowHTTP, MetricsListen: opt.metricsListen, Backend: opt.backend, AllowReset: opt.allowReset, DenialDetail: opt.denialDetail, Logger: opt.log.logger(logOut)}, logOut); err != nil {
+	if err := app.Run(ctx, app.Options{Listen: opt.listen, DataDir: opt.dataDir, World: w, WorldFile: opt.config, Pprof: opt.pprof, Ready: opt.ready, PublicURL: opt.publicURL, TLS: opt.tls, OIDCAllowHTTP: opt.oidcAllowHTTP, MetricsListen: opt.metricsListen, Backend: opt.backend, AllowReset: opt.allowReset, DenialDetail: opt.denialDetail, Store: opt.store,
+		AuditLog: opt.audit.path, AuditLogMaxSize: opt.audit.maxSize, AuditLogMaxFiles: opt.audit.maxFiles, Logger: opt.log.logger(logOut)}, logOut); err != nil {
 		return &exitError{code: exitFailure, err: err}
 	}
 	return nil

@@ -30,7 +30,7 @@ import (
 	"github.com/assumed-dev/assumed/internal/oidc"
 	"github.com/assumed-dev/assumed/internal/server"
 	"github.com/assumed-dev/assumed/internal/store"
-	"github.com/assumed-dev/assumed/internal/store/sqlite"
+	"github.com/assumed-dev/assumed/internal/store/storeopen"
 	"github.com/assumed-dev/assumed/internal/sts"
 	"github.com/assumed-dev/assumed/internal/tlsca"
 	"github.com/assumed-dev/assumed/internal/world"
@@ -43,6 +43,10 @@ type Options struct {
 	World   *world.World // the accounts; nil means world.Default()
 	// WorldFile names the world's file in error messages.
 	WorldFile string
+	// Store is where the state lives: "" or "sqlite" for the data dir's
+	// SQLite database, or a postgres:// URL (see package storeopen). The
+	// data dir still holds the master key, CA and credentials file.
+	Store string
 	// Pprof serves Go's profiler under /_assumed/debug/pprof/.
 	Pprof bool
 	// PublicURL is the URL clients reach the server at; cluster issuer
@@ -83,6 +87,12 @@ type Options struct {
 	// default: AWS's text and assumed's reason) or "aws" (AWS's texts
 	// only). Both carry an encoded authorization message.
 	DenialDetail string
+	// AuditLog is the audit trail's file (see package audit): "" means
+	// DATA-DIR/audit.log, AuditLogOff none. AuditLogMaxSize (bytes) and
+	// AuditLogMaxFiles bound it; zero takes the audit package's defaults.
+	AuditLog         string
+	AuditLogMaxSize  int64
+	AuditLogMaxFiles int
 }
 
 // Run runs a server until ctx ends, then shuts it down gracefully.
@@ -146,10 +156,11 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	st, err := sqlite.Open(ctx, dir.DatabasePath())
+	st, err := storeopen.Open(ctx, opt.Store, dir.DatabasePath())
 	if err != nil {
 		return err
 	}
+	log.Info("opened the store", "store", storeopen.Describe(opt.Store, dir.DatabasePath()))
 	defer func() {
 		if err := st.Close(); err != nil {
 			log.Error("close store", "err", err)
@@ -161,13 +172,28 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	shared, err := shareStore(ctx, st, svc)
+	if err != nil {
+		return err
+	}
 	eksSvc := eks.New(svc.Writer(), sealer, log)
 	eksSvc.SetCertificateAuthority(ca.CertPEM())
 	ring, err := loadKeyRing(ctx, st, sealer, time.Now())
 	if err != nil {
 		return err
 	}
+	if shared {
+		// Nodes starting together may each have created a ring: take the
+		// one that was stored last, which all will use.
+		time.Sleep(200 * time.Millisecond)
+		if ring, err = loadKeyRing(ctx, st, sealer, time.Now()); err != nil {
+			return err
+		}
+	}
 	stsSvc := sts.New(svc.Directory(), ring)
+	if shared {
+		go followShared(ctx, st, svc, sealer, stsSvc, log)
+	}
 	// Pod tokens are verified with the clusters' keys in memory only.
 	eksAuthSvc := eksauth.New(svc.Directory(), stsSvc, oidc.NewVerifier(oidc.VerifierConfig{Local: eksSvc.LocalKeys}), eksSvc.IssuerURL)
 	// The resource gateway's backend (nil without --backend). It outlives
@@ -199,6 +225,11 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 	}
 	srv.SetGateway(gw)
 	srv.SetLimits(opt.Limits)
+	closeAudit, err := openAudit(srv, opt, log)
+	if err != nil {
+		return err
+	}
+	defer closeAudit()
 	if opt.DenialDetail != "" {
 		if err := srv.SetDenialDetail(opt.DenialDetail); err != nil {
 			return fmt.Errorf("--denial-detail: %w", err)

@@ -49,6 +49,10 @@ func ownFile(name string) bool {
 		"credentials", "config", "ca.pem", "ca-key.pem", "server.pem", "server-key.pem":
 		return true
 	}
+	// The audit log (serve's default --audit-log) and its rotated files.
+	if name == "audit.log" || strings.HasPrefix(name, "audit.log.") {
+		return true
+	}
 	return strings.HasPrefix(name, ".tmp-") || strings.HasPrefix(name, ".write-check-")
 }
 

@@ -22,8 +22,19 @@ import (
 func (w *Writer) Replace(ctx context.Context, build func(cur *Snapshot, stored []store.Record) (next *Snapshot, records []store.Record, err error)) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	// Every write goes through this writer, under this lock: the store
-	// holds exactly what the current snapshot was built from.
+	if l, ok := w.shared.(writeLocker); ok {
+		unlock, err := l.LockWrites(ctx)
+		if err != nil {
+			return fmt.Errorf("replace the state: %w", err)
+		}
+		defer unlock()
+	}
+	// Every write of this node goes through this writer, under this
+	// lock: once other nodes' writes are caught up with, the store holds
+	// exactly what the current snapshot was built from.
+	if _, err := w.refreshLocked(ctx, false); err != nil {
+		return fmt.Errorf("replace the state: %w", err)
+	}
 	stored, err := w.store.Load(ctx)
 	if err != nil {
 		return fmt.Errorf("replace the state: %w", err)
@@ -34,7 +45,14 @@ func (w *Writer) Replace(ctx context.Context, build func(cur *Snapshot, stored [
 	}
 	changes := recordChanges(stored, records)
 	if len(changes) > 0 {
-		if err := w.store.Apply(ctx, changes); err != nil {
+		// On a shared store, the records read above are of the current
+		// version only if no other node wrote since: a reset is decided
+		// once, and an overtaken one fails rather than lose their write.
+		applied, err := w.applyLocked(ctx, changes)
+		if err == nil && !applied {
+			err = store.ErrConflict
+		}
+		if err != nil {
 			return fmt.Errorf("persist the replaced state: %w", err)
 		}
 	}

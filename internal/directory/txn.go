@@ -16,6 +16,12 @@ type Writer struct {
 	store store.Store
 	dir   *Directory
 	mu    sync.Mutex // one writer at a time: store batch, then snapshot swap
+
+	// shared, build and version are set by Share when several nodes
+	// write the store (follow.go).
+	shared  SharedStore
+	build   Builder
+	version int64
 }
 
 // NewWriter returns the writer of dir, persisting to st.
@@ -25,23 +31,47 @@ func NewWriter(st store.Store, dir *Directory) *Writer { return &Writer{store: s
 func (w *Writer) Directory() *Directory { return w.dir }
 
 // Update runs fn as one write. If fn fails, nothing is persisted or
-// published.
+// published. On a shared store, a write that another node's overtook is
+// decided again: fn runs on the newer state (so it must have no effect
+// beyond the Txn).
 func (w *Writer) Update(ctx context.Context, fn func(t *Txn) error) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	t := &Txn{Snap: w.dir.Snapshot().ShallowClone(), cloned: map[string]bool{}}
-	if err := fn(t); err != nil {
-		return err
+	if l, ok := w.shared.(writeLocker); ok {
+		// The nodes take turns: catch up with the store, decide, apply.
+		unlock, err := l.LockWrites(ctx)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+		if _, err := w.refreshLocked(ctx, false); err != nil {
+			return err
+		}
 	}
-	if len(t.changes) == 0 {
-		return nil
+	for attempt := 0; ; attempt++ {
+		t := &Txn{Snap: w.dir.Snapshot().ShallowClone(), cloned: map[string]bool{}}
+		if err := fn(t); err != nil {
+			return err
+		}
+		if len(t.changes) == 0 {
+			return nil
+		}
+		applied, err := w.applyLocked(ctx, t.changes)
+		if err != nil {
+			return fmt.Errorf("persist changes: %w", err)
+		}
+		if applied {
+			t.Snap.ClearDerived()
+			w.dir.Publish(t.Snap)
+			return nil
+		}
+		if attempt == maxConflicts {
+			return fmt.Errorf("persist changes: %w (%d times in a row)", store.ErrConflict, attempt+1)
+		}
+		if _, err := w.refreshLocked(ctx, true); err != nil {
+			return err
+		}
 	}
-	if err := w.store.Apply(ctx, t.changes); err != nil {
-		return fmt.Errorf("persist changes: %w", err)
-	}
-	t.Snap.ClearDerived()
-	w.dir.Publish(t.Snap)
-	return nil
 }
 
 // Txn is one write in progress: a private copy of the snapshot and the

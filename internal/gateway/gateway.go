@@ -43,6 +43,22 @@ type Request struct {
 	// ReadBody reads the whole body, at most limit bytes, within the
 	// server's body budget; its error is an *Error to answer with.
 	ReadBody func(limit int64) ([]byte, error)
+	// Outcome, when set, is filled with what the audit trail records of
+	// the request.
+	Outcome *Outcome
+}
+
+// Outcome is what the gateway tells the audit trail of a request it
+// served.
+type Outcome struct {
+	// ResourceAccount is the account that owns the request's resource,
+	// once known; Resources are the ARNs its first action acts on.
+	ResourceAccount string
+	Resources       []string
+	// ErrorCode and ErrorMessage are the refusal the gateway answered.
+	ErrorCode, ErrorMessage string
+	// Status is the backend's HTTP status of a forwarded request.
+	Status int
 }
 
 // Config assembles a gateway.
@@ -144,6 +160,9 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, req *Request) (o
 	fail := func(e *Error) (string, string) {
 		g.log.Info("request refused", "request_id", req.RequestID, "access_key_id", clip.String(sr.AccessKeyID), "service", sr.Service, "operation", op, "code", e.Code, "message", clip.String(e.Message))
 		WriteError(w, protocol, e.Status, e.Code, e.Message, req.RequestID)
+		if req.Outcome != nil {
+			req.Outcome.ErrorCode, req.Outcome.ErrorMessage = e.Code, e.Message
+		}
 		return op, e.Code
 	}
 	if len(svcs) == 0 {
@@ -187,12 +206,18 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, req *Request) (o
 	if denial != nil {
 		status, code := deniedAs(w.Header(), svc)
 		msg := denial.Error()
+		if d, ok := denial.(*authz.Denied); ok && req.Outcome != nil && d.Trace != nil {
+			req.Outcome.ResourceAccount, req.Outcome.Resources = d.Trace.ResourceAccount, []string{d.Trace.Resource}
+		}
 		if d, ok := denial.(*authz.Denied); ok && g.refused != nil {
 			msg = g.refused(req.RequestID, sr.Service, op, d)
 		}
 		return fail(&Error{Status: status, Code: code, Message: msg})
 	}
 
+	if req.Outcome != nil {
+		req.Outcome.ResourceAccount, req.Outcome.Resources = auth.account, auth.resources
+	}
 	// Forward, with the body as it must be read.
 	fr := ForwardRequest{Account: auth.account, Region: sr.Region, SigningName: sr.Service, Protocol: protocol, RequestID: req.RequestID}
 	var in io.Reader
@@ -222,6 +247,9 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, req *Request) (o
 		if err := g.remember(r.Context(), svc, oper, params, auth, body); err != nil {
 			g.log.Error("record the resource", "request_id", req.RequestID, "operation", op, "err", err)
 		}
+	}
+	if req.Outcome != nil {
+		req.Outcome.Status = rec.status
 	}
 	return op, strconv.Itoa(rec.status)
 }

@@ -92,6 +92,13 @@ func (s *Service) load(ctx context.Context) (*directory.Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load state: %w", err)
 	}
+	return s.Build(recs)
+}
+
+// Build builds a snapshot from stored records: the IAM service's own and,
+// through their decoders, the other services'. A writer of a store that
+// several nodes share rebuilds with it what other nodes wrote.
+func (s *Service) Build(recs []store.Record) (*directory.Snapshot, error) {
 	snap := directory.NewSnapshot()
 	snap.AWSPolicies = awsmanaged.Lookup
 	acct := func(id string) *directory.AccountIAM {

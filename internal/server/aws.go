@@ -96,6 +96,8 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 		s.metrics.requests.WithLabelValues(svcLabel, opLabel, code).Inc()
 		s.metrics.duration.WithLabelValues(svcLabel).Observe(time.Since(start).Seconds())
 	}()
+	ev := s.newAuditEvent(w, r, reqID, start, &service, &op, &code)
+	defer s.emitAudit(ev)
 	defer func() {
 		// A bug must not take the connection down without an answer: log
 		// it with its stack and answer as AWS does for its own failures.
@@ -108,6 +110,7 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 	}()
 	fail := func(err error) {
 		ae := toAPIError(err)
+		ev.refuse(err, ae)
 		code = ae.Code
 		svcLabel, opLabel := s.labels(service, op)
 		var d *authz.Denied
@@ -145,6 +148,7 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 	if authErr == nil {
 		service, accessKeyID = sr.Service, sr.AccessKeyID
 		id, idErr = s.identify(sr, now)
+		ev.signed(sr, id)
 	}
 	if authErr == nil && s.gateway != nil && !s.serves(sr.Service) {
 		// Another service's API: the resource gateway checks the
@@ -156,6 +160,7 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 		caller := id.caller
 		s.origin(r, caller, now)
 		caller.Region = sr.Region
+		ev.authenticate(caller)
 		op, code = s.gateway.Serve(w, r, &gateway.Request{
 			Caller: caller, Signed: sr, Secret: id.secret, RequestID: reqID, Now: now,
 			ReadBody: func(limit int64) ([]byte, error) {
@@ -167,6 +172,7 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 				}
 				return body, nil
 			},
+			Outcome: ev.gateway(),
 		})
 		return
 	}
@@ -198,6 +204,7 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	ev.read(body)
 	var caller *directory.Caller
 	var form url.Values
 	if form = webIdentityForm(r, body); maybeWebIdentity && form != nil {
@@ -225,10 +232,12 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	ev.authenticate(caller)
 	if rsvc, ok := s.rest[service]; ok {
 		var out any
 		var status int
 		op, out, status, err = s.restCall(r, rsvc, caller, body)
+		ev.answer(out)
 		if err != nil {
 			fail(err)
 			return
@@ -250,7 +259,9 @@ func (s *Server) aws(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	op = form.Get("Action")
+	ev.parameters(form)
 	out, err := s.queryCall(r, svc, caller, op, form)
+	ev.answer(out)
 	if err != nil {
 		fail(err)
 		return

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/assumed-dev/assumed/internal/audit"
 	"github.com/assumed-dev/assumed/internal/authz"
 	"github.com/assumed-dev/assumed/internal/eks"
 	"github.com/assumed-dev/assumed/internal/eksauth"
@@ -66,6 +67,8 @@ type Server struct {
 	// refusals keeps the newest with their traces.
 	denialDetail string
 	refusals     *refusalLog
+	// audit receives a record of every API call (SetAudit); nil: none.
+	audit *audit.Sink
 }
 
 // randPool makes request IDs come from a buffered pool of randomness

@@ -1,6 +1,7 @@
 // Package testenv runs a real assumed server for tests: the whole server,
-// on its embedded store in a temporary data directory, on a free loopback
-// port, with AWS SDK for Go v2 clients configured for its accounts.
+// on its embedded store (or Options.Store) in a temporary data directory,
+// on a free loopback port, with AWS SDK for Go v2 clients configured for
+// its accounts.
 package testenv
 
 import (
@@ -86,6 +87,9 @@ type Options struct {
 	AllowReset bool
 	// DenialDetail is serve --denial-detail ("" is the default, full).
 	DenialDetail string
+	// Store is serve --store: "" for the data dir's SQLite, or a
+	// postgres:// URL (see package pgtest for a throw-away one).
+	Store string
 }
 
 // StartWith runs a server with the given options until the test ends.
@@ -128,7 +132,7 @@ func (e *Env) start() {
 		metricsAddr := ""
 		go func() {
 			done <- app.Run(ctx, app.Options{Listen: listen, DataDir: e.DataDir, World: e.world, OIDCAllowHTTP: e.opts.OIDCAllowHTTP, PublicURL: e.opts.PublicURL, TLS: e.opts.TLS,
-				MetricsListen: e.opts.MetricsListen, MetricsReady: func(a string) { metricsAddr = a }, Limits: e.opts.Limits, Backend: e.opts.Backend, Pprof: e.opts.Pprof, AllowReset: e.opts.AllowReset, DenialDetail: e.opts.DenialDetail,
+				MetricsListen: e.opts.MetricsListen, MetricsReady: func(a string) { metricsAddr = a }, Limits: e.opts.Limits, Backend: e.opts.Backend, Pprof: e.opts.Pprof, AllowReset: e.opts.AllowReset, DenialDetail: e.opts.DenialDetail, Store: e.opts.Store,
 				Ready: func(a string) { ready <- a }}, e.logs)
 		}()
 		select {

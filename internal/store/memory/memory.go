@@ -5,6 +5,7 @@ package memory
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ type Store struct {
 	mu      sync.Mutex
 	records map[key]store.Record
 	meta    map[string][]byte
+	version int64
 	closed  bool
 }
 
@@ -62,12 +64,24 @@ func (s *Store) Load(context.Context) ([]store.Record, error) {
 	return out, nil
 }
 
-// Apply applies the batch; it cannot fail but after Close.
-func (s *Store) Apply(_ context.Context, changes []store.Change) error {
+// Apply applies the batch; it fails, applying nothing, only after Close,
+// with ctx ended or for a put without Data.
+func (s *Store) Apply(ctx context.Context, changes []store.Change) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return store.ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("apply: %w", err)
+	}
+	for _, c := range changes {
+		if !c.Delete && c.Data == nil {
+			return fmt.Errorf("apply %s %s/%s: a put without data", c.Kind, c.Account, c.ID)
+		}
+	}
+	if len(changes) > 0 {
+		s.version++
 	}
 	for _, c := range changes {
 		if c.Delete {
@@ -77,6 +91,16 @@ func (s *Store) Apply(_ context.Context, changes []store.Change) error {
 		s.put(c.Record)
 	}
 	return nil
+}
+
+// Version returns the number of non-empty batches applied.
+func (s *Store) Version(context.Context) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, store.ErrClosed
+	}
+	return s.version, nil
 }
 
 // Meta returns a metadata value.

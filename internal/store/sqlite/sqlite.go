@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/assumed-dev/assumed/internal/store"
@@ -37,13 +38,20 @@ var migrations = []string{
 		key   TEXT PRIMARY KEY,
 		value BLOB NOT NULL
 	);`,
+	// 2: the store version (store.Store.Version), one row raised by every
+	// Apply.
+	`CREATE TABLE store_version (
+		id      INTEGER PRIMARY KEY CHECK (id = 1),
+		version INTEGER NOT NULL
+	);
+	INSERT INTO store_version (id, version) VALUES (1, 0);`,
 }
 
 // Store is a store.Store on a SQLite file.
 type Store struct {
 	db     *sql.DB
 	mu     sync.Mutex // serializes writers; SQLite allows one at a time
-	closed bool
+	closed atomic.Bool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -180,35 +188,74 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // Load returns every record.
 func (s *Store) Load(ctx context.Context) ([]store.Record, error) {
+	if s.closed.Load() {
+		return nil, store.ErrClosed
+	}
+	out, err := s.load(ctx)
+	if err != nil {
+		return nil, s.closedOr(fmt.Errorf("load records: %w", err))
+	}
+	return out, nil
+}
+
+func (s *Store) load(ctx context.Context) ([]store.Record, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT kind, account, id, data FROM records ORDER BY kind, account, id`)
 	if err != nil {
-		return nil, fmt.Errorf("load records: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []store.Record
 	for rows.Next() {
 		var r store.Record
 		if err := rows.Scan(&r.Kind, &r.Account, &r.ID, &r.Data); err != nil {
-			return nil, fmt.Errorf("load records: %w", err)
+			return nil, err
+		}
+		if r.Data == nil {
+			r.Data = []byte{} // an empty BLOB reads as nil
 		}
 		out = append(out, r)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load records: %w", err)
+	return out, rows.Err()
+}
+
+// closedOr returns ErrClosed for the error of a read that raced Close,
+// else err.
+func (s *Store) closedOr(err error) error {
+	if s.closed.Load() {
+		return store.ErrClosed
 	}
-	return out, nil
+	return err
+}
+
+// Version returns the store version.
+func (s *Store) Version(ctx context.Context) (int64, error) {
+	if s.closed.Load() {
+		return 0, store.ErrClosed
+	}
+	var v int64
+	if err := s.db.QueryRowContext(ctx, `SELECT version FROM store_version WHERE id = 1`).Scan(&v); err != nil {
+		return 0, s.closedOr(fmt.Errorf("read the store version: %w", err))
+	}
+	return v, nil
 }
 
 // Apply writes the batch in one transaction.
 func (s *Store) Apply(ctx context.Context, changes []store.Change) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if s.closed.Load() {
 		return store.ErrClosed
+	}
+	if len(changes) == 0 {
+		return nil
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("apply: begin: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE store_version SET version = version + 1 WHERE id = 1`); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("apply: raise the store version: %w", err)
 	}
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	for _, c := range changes {
@@ -232,13 +279,19 @@ func (s *Store) Apply(ctx context.Context, changes []store.Change) error {
 
 // Meta returns a metadata value.
 func (s *Store) Meta(ctx context.Context, key string) ([]byte, bool, error) {
+	if s.closed.Load() {
+		return nil, false, store.ErrClosed
+	}
 	var v []byte
 	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("read meta %s: %w", key, err)
+		return nil, false, s.closedOr(fmt.Errorf("read meta %s: %w", key, err))
+	}
+	if v == nil {
+		v = []byte{} // an empty BLOB reads as nil
 	}
 	return v, true, nil
 }
@@ -247,7 +300,7 @@ func (s *Store) Meta(ctx context.Context, key string) ([]byte, bool, error) {
 func (s *Store) SetMeta(ctx context.Context, key string, value []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if s.closed.Load() {
 		return store.ErrClosed
 	}
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value); err != nil {
@@ -260,10 +313,10 @@ func (s *Store) SetMeta(ctx context.Context, key string, value []byte) error {
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if s.closed.Load() {
 		return nil
 	}
-	s.closed = true
+	s.closed.Store(true)
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close sqlite: %w", err)
 	}
