@@ -136,6 +136,24 @@ func (d *Deciding) String() string {
 	return strings.Join(parts, ", ")
 }
 
+// InvolvedAccounts are the accounts a decision involved: the caller's,
+// the resource owner's and every account evaluated, each once, in that
+// order. Only their principals may read the decision's trace.
+func (t *Trace) InvolvedAccounts() []string {
+	var out []string
+	add := func(a string) {
+		if a != "" && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	add(t.Principal.AccountID)
+	add(t.ResourceAccount)
+	for _, a := range t.Accounts {
+		add(a.AccountID)
+	}
+	return out
+}
+
 // Trimmed is a copy of t without the statements that could not have
 // applied because their action did not match (most of a large managed
 // policy), or, with decidingOnly, without every statement but the ones

@@ -25,26 +25,10 @@ type Refusal struct {
 // Accounts are the accounts a refusal's decision involved: the caller's
 // and the resource owner's. Only they may read it.
 func (r *Refusal) Accounts() []string {
-	var out []string
-	add := func(a string) {
-		if a == "" {
-			return
-		}
-		for _, o := range out {
-			if o == a {
-				return
-			}
-		}
-		out = append(out, a)
+	if r.Trace == nil {
+		return nil
 	}
-	if r.Trace != nil {
-		add(r.Trace.Principal.AccountID)
-		add(r.Trace.ResourceAccount)
-		for _, a := range r.Trace.Accounts {
-			add(a.AccountID)
-		}
-	}
-	return out
+	return r.Trace.InvolvedAccounts()
 }
 
 // refusalLog keeps the newest refusals by request ID, in memory.

@@ -118,7 +118,7 @@ func (s *Service) DecodeAuthorizationMessage(_ context.Context, caller *director
 	if err != nil {
 		return nil, &Error{Status: http.StatusBadRequest, Code: "InvalidAuthorizationMessageException", Message: "The error message was invalid: it is not an authorization message this server encoded (or it was altered)"}
 	}
-	involved := traceAccounts(t)
+	involved := t.InvolvedAccounts()
 	if !slices.Contains(involved, caller.AccountID) {
 		return nil, asAccessDenied(authz.Refusal(caller, "sts:DecodeAuthorizationMessage", "*", "",
 			"because the message is of a decision in account(s) "+strings.Join(involved, ", ")+", and only their principals may decode it",
@@ -130,22 +130,6 @@ func (s *Service) DecodeAuthorizationMessage(_ context.Context, caller *director
 		return nil, fmt.Errorf("sts: encode decoded message: %w", err)
 	}
 	return &sdk.DecodeAuthorizationMessageOutput{DecodedMessage: aws.String(string(out))}, nil
-}
-
-// traceAccounts are the accounts a decision involved.
-func traceAccounts(t *authz.Trace) []string {
-	var out []string
-	add := func(a string) {
-		if a != "" && !slices.Contains(out, a) {
-			out = append(out, a)
-		}
-	}
-	add(t.Principal.AccountID)
-	add(t.ResourceAccount)
-	for _, a := range t.Accounts {
-		add(a.AccountID)
-	}
-	return out
 }
 
 // AWS's decoded-message shapes: lists are {"items": […]}, values
