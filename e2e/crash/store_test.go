@@ -75,3 +75,47 @@ func TestServeRejectsUnknownStore(t *testing.T) {
 		t.Fatalf("serve --store mysql://… said:\n%s\nwant it to say %q", out, want)
 	}
 }
+
+// TestServeRefusesAnotherMasterKey: a node whose data dir holds a key
+// other than the one the store's secrets are sealed with stops at start,
+// says what to do, and writes nothing: the store's own nodes still work.
+// On PostgreSQL that is a second node given a fresh data dir; on SQLite a
+// data dir whose master.key was swapped.
+func TestServeRefusesAnotherMasterKey(t *testing.T) {
+	bin := assumedBin(t)
+	t.Run("postgres", func(t *testing.T) {
+		url := pgtest.URL(t)
+		first := startServer(t, filepath.Join(t.TempDir(), "node1"), url)
+		out, err := runServe(bin, "--listen", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "fresh"), "--store", url)
+		if err == nil {
+			t.Fatalf("a node with another master key started:\n%s", out)
+		}
+		if want := "every node on one PostgreSQL database needs the same master.key"; !contains(out, want) {
+			t.Fatalf("it said:\n%s\nwant it to say %q", out, want)
+		}
+		// The refused node changed nothing: the first still serves, and a
+		// node with the right key joins.
+		if _, err := first.reader().ListRoles(context.Background(), &iam.ListRolesInput{}); err != nil {
+			t.Fatalf("the first node after the refusal: %v", err)
+		}
+		second := startServer(t, copyKeyDir(t, first), url)
+		if _, err := second.reader().ListRoles(context.Background(), &iam.ListRolesInput{}); err != nil {
+			t.Fatalf("a node with the right key: %v", err)
+		}
+	})
+	t.Run("sqlite", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "data")
+		srv := startServer(t, dir, "")
+		srv.kill()
+		if err := os.WriteFile(filepath.Join(dir, datadir.MasterKeyFile), make([]byte, 32), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := runServe(bin, "--listen", "127.0.0.1:0", "--data-dir", dir)
+		if err == nil {
+			t.Fatalf("a data dir with a swapped master key started:\n%s", out)
+		}
+		if want := "restore the data dir's own master.key from a backup"; !contains(out, want) {
+			t.Fatalf("it said:\n%s\nwant it to say %q", out, want)
+		}
+	})
+}

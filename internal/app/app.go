@@ -166,6 +166,11 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 			log.Error("close store", "err", err)
 		}
 	}()
+	_, isShared := st.(directory.SharedStore)
+	keyChecked, err := checkMasterKey(ctx, st, sealer, isShared)
+	if err != nil {
+		return err
+	}
 	decoders := eks.Decoders(sealer)
 	maps.Copy(decoders, gateway.Decoders())
 	svc, err := iam.New(ctx, st, sealer, log, decoders)
@@ -182,10 +187,21 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if !keyChecked {
+		// The key opened the store's secrets (or there are none yet).
+		if err := recordMasterKey(ctx, st, sealer); err != nil {
+			return err
+		}
+	}
 	if shared {
 		// Nodes starting together may each have created a ring: take the
-		// one that was stored last, which all will use.
+		// one that was stored last, which all will use. Nodes started
+		// together on a new store with different master keys: the last
+		// check value written wins, and the others stop here.
 		time.Sleep(200 * time.Millisecond)
+		if _, err := checkMasterKey(ctx, st, sealer, true); err != nil {
+			return err
+		}
 		if ring, err = loadKeyRing(ctx, st, sealer, time.Now()); err != nil {
 			return err
 		}

@@ -138,11 +138,27 @@ func (r *Record) MarshalJSON() ([]byte, error) { return r.AppendJSON(nil), nil }
 // AppendJSON appends the record's JSON (one line, no newline) to b. It is
 // the encoding the sink writes: hand-written, with no reflection, because
 // every request pays for it.
-func (r *Record) AppendJSON(b []byte) []byte {
+func (r *Record) AppendJSON(b []byte) []byte { return r.appendJSON(b, nil) }
+
+// marks are where, in a record's encoding, the fields a cross-account
+// copy changes lie: [start, end) offsets into the buffer.
+type marks struct {
+	identity, eventID, recipient [2]int
+}
+
+// appendJSON is AppendJSON, noting in m (when not nil) where the fields
+// a Copy replaces were written.
+func (r *Record) appendJSON(b []byte, m *marks) []byte {
 	b = append(b, `{"eventVersion":`...)
 	b = appendString(b, r.EventVersion)
 	b = append(b, `,"userIdentity":`...)
+	if m != nil {
+		m.identity[0] = len(b)
+	}
 	b = r.UserIdentity.appendJSON(b)
+	if m != nil {
+		m.identity[1] = len(b)
+	}
 	b = append(b, `,"eventTime":`...)
 	b = appendTime(b, r.EventTime)
 	b = appendField(b, "eventSource", r.EventSource)
@@ -161,7 +177,14 @@ func (r *Record) AppendJSON(b []byte) []byte {
 		b = appendRaw(b, r.AdditionalEventData)
 	}
 	b = appendField(b, "requestID", r.RequestID)
-	b = appendField(b, "eventID", r.EventID)
+	b = append(b, `,"eventID":`...)
+	if m != nil {
+		m.eventID[0] = len(b)
+	}
+	b = appendString(b, r.EventID)
+	if m != nil {
+		m.eventID[1] = len(b)
+	}
 	b = append(b, `,"readOnly":`...)
 	b = appendBool(b, r.ReadOnly)
 	if len(r.Resources) > 0 {
@@ -181,7 +204,14 @@ func (r *Record) AppendJSON(b []byte) []byte {
 	b = appendField(b, "eventType", r.EventType)
 	b = append(b, `,"managementEvent":`...)
 	b = appendBool(b, r.ManagementEvent)
-	b = appendField(b, "recipientAccountId", r.RecipientAccountID)
+	b = append(b, `,"recipientAccountId":`...)
+	if m != nil {
+		m.recipient[0] = len(b)
+	}
+	b = appendString(b, r.RecipientAccountID)
+	if m != nil {
+		m.recipient[1] = len(b)
+	}
 	b = appendOptional(b, "sharedEventID", r.SharedEventID)
 	b = appendField(b, "eventCategory", r.EventCategory)
 	if t := r.TLSDetails; t != nil {
@@ -192,6 +222,45 @@ func (r *Record) AppendJSON(b []byte) []byte {
 		b = append(b, '}')
 	}
 	return append(b, '}')
+}
+
+// Copy is what the resource owner's record of a cross-account call
+// changes of the caller's: CloudTrail delivers the call to both accounts,
+// with one sharedEventID, and the owner sees the caller as another
+// account's principal, under an eventID of its own.
+type Copy struct {
+	UserIdentity       UserIdentity
+	EventID            string
+	RecipientAccountID string
+}
+
+// Apply returns the record with c's fields: the owner's record, whole.
+func (c *Copy) Apply(r *Record) *Record {
+	o := *r
+	o.UserIdentity, o.EventID, o.RecipientAccountID = c.UserIdentity, c.EventID, c.RecipientAccountID
+	return &o
+}
+
+// AppendShared appends r's line and then the line of its copy for
+// another account (each ending in a newline). The copy's line is r's with
+// its three differing fields spliced in, not encoded again: a
+// cross-account AssumeRole writes both on the hot path.
+func AppendShared(b []byte, r *Record, c *Copy) []byte {
+	start := len(b)
+	var m marks
+	b = r.appendJSON(b, &m)
+	end := len(b)
+	b = append(b, '\n')
+	// append(b, b[i:j]...) is safe while b grows: the source is read
+	// from the old array when append moves b.
+	b = append(b, b[start:m.identity[0]]...)
+	b = c.UserIdentity.appendJSON(b)
+	b = append(b, b[m.identity[1]:m.eventID[0]]...)
+	b = appendString(b, c.EventID)
+	b = append(b, b[m.eventID[1]:m.recipient[0]]...)
+	b = appendString(b, c.RecipientAccountID)
+	b = append(b, b[m.recipient[1]:end]...)
+	return append(b, '\n')
 }
 
 func (u *UserIdentity) appendJSON(b []byte) []byte {
@@ -311,6 +380,15 @@ func appendRaw(b []byte, raw json.RawMessage) []byte {
 
 const hex = "0123456789abcdef"
 
+// lsb8 and msb8 are each byte's lowest and highest bit of a word of
+// eight bytes: with no byte's high bit set, (x - c*lsb8) & msb8 is non-zero
+// exactly when some byte of x is below c, (x^c*lsb8 - lsb8) & msb8 when
+// some byte equals c.
+const (
+	lsb8 = 0x0101010101010101
+	msb8 = 0x8080808080808080
+)
+
 // plain are the ASCII bytes a JSON string holds as they are.
 var plain = func() (t [utf8.RuneSelf]bool) {
 	for c := 0x20; c < utf8.RuneSelf; c++ {
@@ -326,6 +404,20 @@ func appendString(b []byte, v string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(v); {
+		// Eight bytes at a time while all are plain ASCII: none below
+		// 0x20, none '"' or '\\', none ≥ 0x80. Records are mostly ARNs and
+		// IDs: this is where their encoding spends its time.
+		for i+8 <= len(v) {
+			x := uint64(v[i]) | uint64(v[i+1])<<8 | uint64(v[i+2])<<16 | uint64(v[i+3])<<24 |
+				uint64(v[i+4])<<32 | uint64(v[i+5])<<40 | uint64(v[i+6])<<48 | uint64(v[i+7])<<56
+			if x&msb8 != 0 || ((x-0x20*lsb8)|((x^'"'*lsb8)-lsb8)|((x^'\\'*lsb8)-lsb8))&msb8 != 0 {
+				break
+			}
+			i += 8
+		}
+		if i >= len(v) {
+			break
+		}
 		c := v[i]
 		if c < utf8.RuneSelf {
 			if plain[c] {

@@ -77,6 +77,36 @@ func TestRecordRoundTrip(t *testing.T) {
 	}
 }
 
+// AppendShared's spliced copy is byte for byte the copy encoded whole,
+// whatever the buffer held before and however the fields' lengths differ.
+func TestAppendSharedMatchesWholeEncoding(t *testing.T) {
+	full := sampleRecord(1)
+	min := &Record{EventVersion: EventVersion, UserIdentity: UserIdentity{Type: IdentityUnknown}}
+	copies := []*Copy{
+		{UserIdentity: UserIdentity{Type: IdentityAWSAccount, PrincipalID: "AROAX:s", ARN: "arn:aws:sts::111111111111:assumed-role/r/s", AccountID: "111111111111"}, EventID: "ev-owner", RecipientAccountID: "222222222222"},
+		{UserIdentity: UserIdentity{Type: IdentityAWSAccount}, EventID: "", RecipientAccountID: "a\"much longer\u2028recipient than before"},
+	}
+	for ri, r := range []*Record{full, min} {
+		for ci, c := range copies {
+			for _, prefix := range [][]byte{nil, []byte("earlier line\n"), make([]byte, 3, 5)} {
+				want := append([]byte(nil), prefix...)
+				want = r.AppendJSON(want)
+				want = append(want, '\n')
+				want = c.Apply(r).AppendJSON(want)
+				want = append(want, '\n')
+				got := AppendShared(append([]byte(nil), prefix...), r, c)
+				if !bytes.Equal(got, want) {
+					t.Fatalf("record %d, copy %d, prefix %q:\n got %s\nwant %s", ri, ci, prefix, got, want)
+				}
+			}
+		}
+	}
+	// The copy does not alter the caller's record.
+	if full.EventID != "ev-1" || full.RecipientAccountID != "111111111111" || full.UserIdentity.Type != IdentityAssumedRole {
+		t.Fatalf("record changed: %+v", full)
+	}
+}
+
 // Strings are escaped as encoding/json escapes them, invalid UTF-8
 // included.
 func TestAppendString(t *testing.T) {
@@ -95,6 +125,31 @@ func TestAppendString(t *testing.T) {
 	}
 }
 
+// Every byte value, at every place of strings longer than the
+// eight-at-a-time scan's word, is escaped as encoding/json escapes it.
+func TestAppendStringEveryByteEveryPlace(t *testing.T) {
+	base := "arn:aws:iam::111111111111:role/x"
+	for c := range 256 {
+		for at := range 20 {
+			v := base[:at] + string([]byte{byte(c)}) + base[at:]
+			got := appendString(nil, v)
+			var back string
+			if err := json.Unmarshal(got, &back); err != nil {
+				t.Fatalf("%q → %s: %v", v, got, err)
+			}
+			want, _ := json.Marshal(v)
+			var wantBack string
+			json.Unmarshal(want, &wantBack)
+			if back != wantBack {
+				t.Fatalf("%q: decodes to %q, encoding/json's to %q", v, back, wantBack)
+			}
+			if plainASCII := c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; plainASCII && string(got) != `"`+v+`"` {
+				t.Fatalf("%q encoded as %s", v, got)
+			}
+		}
+	}
+}
+
 func TestQueryParameters(t *testing.T) {
 	form := url.Values{
 		"Action": {"AssumeRole"}, "Version": {"2011-06-15"},
@@ -106,7 +161,7 @@ func TestQueryParameters(t *testing.T) {
 		"TransitiveTagKeys.member.1": {"team"},
 		"TokenCode":                  {"123456"}, "SerialNumber": {"arn:aws:iam::1:mfa/x"},
 	}
-	p := QueryParameters(form, AuthenticatedLimits)
+	p := QueryParameters([]byte("earlier bytes"), form, AuthenticatedLimits)
 	var got map[string]any
 	if err := json.Unmarshal(p.JSON, &got); err != nil {
 		t.Fatalf("%s: %v", p.JSON, err)
@@ -125,7 +180,7 @@ func TestQueryParameters(t *testing.T) {
 		t.Fatalf("secrets %q", p.Secrets)
 	}
 	// Flat parameters, a secret among them, and the limits.
-	p = QueryParameters(url.Values{"WebIdentityToken": {"eyJ.token.sig"}, "RoleArn": {strings.Repeat("a", 500)}}, UnauthenticatedLimits)
+	p = QueryParameters([]byte(`{"a prefix":`), url.Values{"WebIdentityToken": {"eyJ.token.sig"}, "RoleArn": {strings.Repeat("a", 500)}}, UnauthenticatedLimits)
 	if bytes.Contains(p.JSON, []byte("eyJ")) || !bytes.Contains(p.JSON, []byte(`"webIdentityToken":"`+Hidden+`"`)) || !bytes.Contains(p.JSON, []byte("(500 bytes in all)")) {
 		t.Fatalf("%s", p.JSON)
 	}
@@ -133,7 +188,7 @@ func TestQueryParameters(t *testing.T) {
 	for i := range 100 {
 		many.Set(fmt.Sprintf("P%03d", i), strings.Repeat("v", 200))
 	}
-	p = QueryParameters(many, UnauthenticatedLimits)
+	p = QueryParameters(make([]byte, 3000), many, UnauthenticatedLimits)
 	if !p.Truncated || len(p.JSON) > UnauthenticatedLimits.MaxTotal || !json.Valid(p.JSON) {
 		t.Fatalf("truncated %v, %d bytes", p.Truncated, len(p.JSON))
 	}

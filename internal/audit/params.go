@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,10 +54,11 @@ func (p *Parameters) Scrub(msg string) string {
 // fields that hold secrets: secret keys, session and web-identity tokens,
 // passwords, private keys, SAML assertions, MFA seeds and codes.
 var secretSuffixes = []string{
-	"secretaccesskey", "secret", "secretstring", "secretbinary", "sessiontoken", "securitytoken",
-	"webidentitytoken", "token", "tokencode", "password", "passphrase", "privatekey",
-	"samlassertion", "assertion", "base32stringseed", "seed", "qrcodepng",
-	"authenticationcode1", "authenticationcode2", "authorizationtoken",
+	// "token" covers session, security, web-identity and authorization
+	// tokens; "assertion" SAML's; "seed" Base32StringSeed.
+	"secretaccesskey", "secret", "secretstring", "secretbinary", "token", "tokencode",
+	"password", "passphrase", "privatekey", "assertion", "seed", "qrcodepng",
+	"authenticationcode1", "authenticationcode2",
 }
 
 // notSecret are names that end like a secret's but are not: pagination
@@ -132,10 +134,13 @@ func appendLowerCamel(b []byte, name string) []byte {
 
 // QueryParameters converts an AWS Query request's form (less Action and
 // Version) into CloudTrail's requestParameters: "RoleArn" becomes
-// "roleArn", "Tags.member.1.Key" becomes "tags": [{"key": …}].
-func QueryParameters(form url.Values, lim Limits) Parameters {
+// "roleArn", "Tags.member.1.Key" becomes "tags": [{"key": …}]. The JSON
+// is appended to dst (which may be nil): a caller that writes the record
+// before it reuses dst saves the allocation.
+func QueryParameters(dst []byte, form url.Values, lim Limits) Parameters {
 	var p Parameters
-	keys := make([]string, 0, len(form))
+	var few [16]string
+	keys := few[:0]
 	nested := false
 	for k := range form {
 		if k == "Action" || k == "Version" {
@@ -147,10 +152,10 @@ func QueryParameters(form url.Values, lim Limits) Parameters {
 	if len(keys) == 0 {
 		return p
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	if !nested {
-		b := make([]byte, 0, 64*len(keys))
-		b = append(b, '{')
+		start := len(dst)
+		b := append(dst, '{')
 		for i, k := range keys {
 			entry := len(b)
 			if i > 0 {
@@ -159,12 +164,13 @@ func QueryParameters(form url.Values, lim Limits) Parameters {
 			b = appendLowerCamel(b, k)
 			b = append(b, ':')
 			b = p.appendValue(b, k, form.Get(k), lim)
-			if len(b) > lim.MaxTotal {
+			if len(b)-start > lim.MaxTotal {
 				b, p.Truncated = b[:entry], true
 				break
 			}
 		}
-		p.JSON = append(b, '}')
+		b = append(b, '}')
+		p.JSON = b[start:len(b):len(b)]
 		return p
 	}
 	root := &qnode{}
@@ -184,11 +190,11 @@ func QueryParameters(form url.Values, lim Limits) Parameters {
 		}
 		n.leaf, n.value, n.secret = true, form.Get(k), secret
 	}
-	b := p.appendNode(make([]byte, 0, 256), root, lim)
-	if len(b) > lim.MaxTotal {
-		b, p.Truncated = []byte("{}"), true
+	b := p.appendNode(dst, root, lim)
+	if len(b)-len(dst) > lim.MaxTotal {
+		b, p.Truncated = append(dst, "{}"...), true
 	}
-	p.JSON = b
+	p.JSON = b[len(dst):len(b):len(b)]
 	return p
 }
 

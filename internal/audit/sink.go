@@ -85,9 +85,10 @@ type Sink struct {
 	stop chan struct{}
 	done chan struct{}
 
-	mu      sync.Mutex
-	pending []byte // whole lines, waiting for the writer
-	closed  bool
+	mu       sync.Mutex
+	pending  []byte // whole lines, waiting for the writer
+	pendingN uint64 // how many
+	closed   bool
 
 	written  atomic.Uint64
 	dropped  atomic.Uint64
@@ -96,8 +97,8 @@ type Sink struct {
 	// The writer goroutine's own.
 	f     *os.File
 	size  int64
-	spare []byte
-	err   error // the last write error, logged once per change
+	spare []byte // the other of the two buffers pending alternates between
+	err   error  // the last write error, logged once per change
 }
 
 // bufs recycles the buffers records are encoded into.
@@ -109,6 +110,10 @@ var bufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 func Open(path string, opt Options) (*Sink, error) {
 	opt = opt.withDefaults()
 	s := &Sink{path: path, opt: opt, kick: make(chan struct{}, 1), full: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	// Both buffers are made whole once, so that requests never grow
+	// them (the kernel maps their pages only as they are written).
+	s.pending = make([]byte, 0, opt.MaxQueuedBytes)
+	s.spare = make([]byte, 0, opt.MaxQueuedBytes)
 	if err := s.open(); err != nil {
 		return nil, err
 	}
@@ -142,6 +147,18 @@ func (s *Sink) Write(recs ...*Record) {
 	}
 }
 
+// WriteShared writes a cross-account call's two records: r, and its copy
+// for the resource's owner (AppendShared).
+func (s *Sink) WriteShared(r *Record, c *Copy) {
+	buf := bufs.Get().(*[]byte)
+	b := AppendShared((*buf)[:0], r, c)
+	s.enqueue(b, 2)
+	if cap(b) <= 64<<10 {
+		*buf = b
+		bufs.Put(buf)
+	}
+}
+
 // enqueue appends whole lines to the pending buffer, waiting up to
 // MaxWait for room.
 func (s *Sink) enqueue(lines []byte, n uint64) {
@@ -157,6 +174,7 @@ func (s *Sink) enqueue(lines []byte, n uint64) {
 			wasEmpty := len(s.pending) == 0
 			halfBefore := len(s.pending) >= s.opt.MaxQueuedBytes/2
 			s.pending = append(s.pending, lines...)
+			s.pendingN += n
 			half := len(s.pending) >= s.opt.MaxQueuedBytes/2
 			s.mu.Unlock()
 			if wasEmpty {
@@ -256,24 +274,25 @@ func (s *Sink) run() {
 // flush takes the pending lines and writes them.
 func (s *Sink) flush() {
 	s.mu.Lock()
-	batch := s.pending
-	s.pending = s.spare[:0]
+	batch, n := s.pending, s.pendingN
+	s.pending, s.pendingN = s.spare[:0], 0
 	s.mu.Unlock()
-	s.writeBatch(batch)
-	if cap(batch) > 4*s.opt.MaxQueuedBytes {
-		batch = nil
+	s.writeBatch(batch, n)
+	if cap(batch) > s.opt.MaxQueuedBytes {
+		// A line longer than the buffer grew it: don't keep that.
+		batch = make([]byte, 0, s.opt.MaxQueuedBytes)
 	}
 	s.spare = batch[:0]
 }
 
-// writeBatch writes whole lines, rotating the file where the next line
-// would take it past MaxSize (a line longer than MaxSize gets a file of
-// its own).
-func (s *Sink) writeBatch(b []byte) {
+// writeBatch writes whole lines (n of them), rotating the file where the
+// next line would take it past MaxSize (a line longer than MaxSize gets a
+// file of its own).
+func (s *Sink) writeBatch(b []byte, n uint64) {
 	for len(b) > 0 {
 		room := s.opt.MaxSize - s.size
 		if int64(len(b)) <= room {
-			s.writeFile(b)
+			s.writeFile(b, n)
 			return
 		}
 		cut := 0
@@ -287,22 +306,22 @@ func (s *Sink) writeBatch(b []byte) {
 			}
 		}
 		if cut > 0 {
-			s.writeFile(b[:cut])
-			b = b[cut:]
+			lines := uint64(bytes.Count(b[:cut], []byte{'\n'}))
+			s.writeFile(b[:cut], lines)
+			b, n = b[cut:], n-lines
 		}
 		if len(b) > 0 {
 			if err := s.rotate(); err != nil {
 				s.fail(err)
-				s.drop(uint64(bytes.Count(b, []byte{'\n'})))
+				s.drop(n)
 				return
 			}
 		}
 	}
 }
 
-// writeFile writes whole lines to the file.
-func (s *Sink) writeFile(b []byte) {
-	lines := uint64(bytes.Count(b, []byte{'\n'}))
+// writeFile writes whole lines (that many) to the file.
+func (s *Sink) writeFile(b []byte, lines uint64) {
 	if s.f == nil {
 		if err := s.open(); err != nil {
 			s.fail(err)
@@ -312,7 +331,10 @@ func (s *Sink) writeFile(b []byte) {
 	}
 	n, err := s.f.Write(b)
 	s.size += int64(n)
-	done := uint64(bytes.Count(b[:n], []byte{'\n'}))
+	done := lines
+	if n < len(b) {
+		done = uint64(bytes.Count(b[:n], []byte{'\n'}))
+	}
 	s.written.Add(done)
 	if err != nil {
 		s.fail(fmt.Errorf("write the audit log %s: %w", s.path, err))

@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	sdksts "github.com/aws/aws-sdk-go-v2/service/sts"
@@ -203,6 +204,10 @@ func (s *Server) emitAudit(ev *auditEvent) {
 	if ev.authenticated {
 		lim = audit.AuthenticatedLimits
 	}
+	// The parameters' and response elements' JSON go into scratch
+	// buffers, reused once the records are written.
+	scratch := auditScratch.Get().(*auditBuffers)
+	defer auditScratch.Put(scratch)
 	var params audit.Parameters
 	_, isQuery := s.query[service]
 	rsvc, isREST := s.rest[service]
@@ -221,7 +226,7 @@ func (s *Server) emitAudit(ev *auditEvent) {
 			op = form.Get("Action")
 		}
 		if form != nil {
-			params = audit.QueryParameters(form, lim)
+			params = audit.QueryParameters(scratch.params[:0], form, lim)
 		}
 	case isREST:
 		params = audit.JSONParameters(ev.body, restParameters(rsvc, r), lim)
@@ -256,7 +261,7 @@ func (s *Server) emitAudit(ev *auditEvent) {
 			out = p.v
 		}
 		if o, ok := out.(*sdksts.AssumeRoleOutput); ok {
-			rec.ResponseElements = assumeRoleElements(o)
+			rec.ResponseElements = assumeRoleElements(scratch.elements[:0], o)
 		} else {
 			rec.ResponseElements = audit.Elements(out, auditMaxElements)
 		}
@@ -306,14 +311,21 @@ func (s *Server) emitAudit(ev *auditEvent) {
 	}
 	// Cross-account: the resource's owner hears of it too, and sees the
 	// caller as another account's principal.
-	owner := *rec
 	rec.SharedEventID = eventID()
-	owner.SharedEventID = rec.SharedEventID
-	owner.EventID = eventID()
-	owner.RecipientAccountID = resourceAccount
-	owner.UserIdentity = audit.UserIdentity{Type: audit.IdentityAWSAccount, PrincipalID: rec.UserIdentity.PrincipalID, ARN: rec.UserIdentity.ARN, AccountID: rec.UserIdentity.AccountID}
-	s.audit.Write(rec, &owner)
+	s.audit.WriteShared(rec, &audit.Copy{
+		UserIdentity:       audit.UserIdentity{Type: audit.IdentityAWSAccount, PrincipalID: rec.UserIdentity.PrincipalID, ARN: rec.UserIdentity.ARN, AccountID: rec.UserIdentity.AccountID},
+		EventID:            eventID(),
+		RecipientAccountID: resourceAccount,
+	})
 }
+
+// auditBuffers are what emitAudit encodes a request's parameters and
+// response elements into; what outgrows them is allocated anew.
+type auditBuffers struct{ params, elements []byte }
+
+var auditScratch = sync.Pool{New: func() any {
+	return &auditBuffers{params: make([]byte, 0, 1024), elements: make([]byte, 0, 512)}
+}}
 
 // eventSources are the served services' eventSource, made once.
 var eventSources = map[string]string{
@@ -345,12 +357,12 @@ func eventID() string {
 
 // assumeRoleElements is audit.Elements of an AssumeRole's output, by
 // hand: the hot path's record. Credentials keep their key ID and expiry.
-func assumeRoleElements(o *sdksts.AssumeRoleOutput) json.RawMessage {
+// The JSON is appended to dst.
+func assumeRoleElements(dst []byte, o *sdksts.AssumeRoleOutput) json.RawMessage {
 	if o == nil {
 		return nil
 	}
-	b := make([]byte, 0, 256)
-	b = append(b, '{')
+	b := append(dst, '{')
 	if u := o.AssumedRoleUser; u != nil {
 		b = append(b, `"assumedRoleUser":{"arn":`...)
 		b = audit.AppendString(b, deref(u.Arn))
@@ -378,11 +390,11 @@ func assumeRoleElements(o *sdksts.AssumeRoleOutput) json.RawMessage {
 		b = audit.AppendString(b, *o.SourceIdentity)
 		b = append(b, ',')
 	}
-	if len(b) == 1 {
+	if len(b) == len(dst)+1 {
 		return nil
 	}
 	b[len(b)-1] = '}'
-	return b
+	return b[len(dst):]
 }
 
 // callerIdentity is the userIdentity of a caller with an account.
