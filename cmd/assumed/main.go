@@ -106,6 +106,8 @@ EKS Pod Identity APIs and an OIDC issuer, with AWS's real policy evaluation.`,
 	root.AddCommand(newVersionCommand(), newPolicyCommand(), newServeCommand(s), newTokenCommand(s), newAgentCommand(s), newClusterCommand(s))
 	root.AddCommand(newExplainCommand(s))
 	root.AddCommand(newTrailCommand(s))
+	root.AddCommand(newGraphCommand(s), newFindingsCommand(s))
+	root.AddCommand(newImportCommand(s))
 	return root
 }
 

@@ -311,6 +311,16 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 		return err
 	}
 	srv.SetAdmin(resets.admin(opt))
+	consoleToken, err := server.NewConsoleToken()
+	if err != nil {
+		return err
+	}
+	if err := srv.SetConsole(consoleAssets(), consoleToken); err != nil {
+		return err
+	}
+	if err := datadir.WriteFile(filepath.Join(opt.DataDir, datadir.ConsoleTokenFile), []byte(consoleToken+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write the console token: %w", err)
+	}
 	go rotateKeyRing(ctx, st, sealer, stsSvc, log, time.Hour)
 	go pruneSigningKeys(ctx, eksSvc, log, time.Hour)
 	metricsAt := addr
@@ -323,6 +333,9 @@ func Run(ctx context.Context, opt Options, logOut io.Writer) error {
 	}
 	// ca_file is for AWS_CA_BUNDLE and Terraform's custom_ca_bundle.
 	log.Info("assumed is serving", "addr", addr, "tls", opt.TLS, "metrics_addr", metricsAt, "public_url", publicURL, "data_dir", opt.DataDir, "credentials", filepath.Join(opt.DataDir, "credentials"), "ca_file", caFile)
+	// The console's address with its token, which sees every account
+	// (also in DATA-DIR/console-token).
+	log.Info("console", "url", publicURL+"/_assumed/console/#token="+consoleToken)
 	errc := make(chan error, 1)
 	serving = true
 	go func() { errc <- srv.Serve() }()

@@ -60,13 +60,22 @@ func (d *Denied) Error() string { return d.Message }
 // Authorize decides a request on a resource in the caller's own account
 // (IAM's API, which has no resource policies). It returns nil when allowed
 // and a *Denied otherwise.
-func Authorize(snap *directory.Snapshot, req Request) error {
+func Authorize(snap *directory.Snapshot, req Request) error { return authorize(snap, req, false) }
+
+// Allowed decides a request as Authorize does, without explaining a
+// refusal: the access graph decides many requests, most refused.
+func Allowed(snap *directory.Snapshot, req Request) bool { return authorize(snap, req, true) == nil }
+
+func authorize(snap *directory.Snapshot, req Request, quiet bool) error {
 	c := req.Caller
 	resourceAccount := c.AccountID
 	if a, err := arn.Parse(req.Resource); err == nil && a.AccountID != "" && a.AccountID != "aws" {
 		resourceAccount = a.AccountID
 	}
 	if resourceAccount != c.AccountID {
+		if quiet {
+			return errDenied
+		}
 		sc := &scene{req: req, ownerAccount: resourceAccount, preq: policy.Request{Action: req.Action, Resource: req.Resource, Context: req.Context},
 			note: "account " + resourceAccount + "'s " + serviceOf(req.Action) + " resources have no resource-based policies: no principal of another account can act on them"}
 		return sc.deny("because no resource-based policy allows the "+req.Action+" action", "",
@@ -77,8 +86,14 @@ func Authorize(snap *directory.Snapshot, req Request) error {
 		return nil
 	}
 	sub := describe(snap, c)
-	ctx := sub.context(req.Context)
-	return sub.callerSide(&scene{req: req, sub: sub, preq: policy.Request{Principal: sub.principal, Action: req.Action, Resource: req.Resource, Context: ctx}, callerSides: true}, true, true)
+	var ctx *policy.Context
+	if quiet {
+		// Only the keys the caller's policies read: no copy when none.
+		ctx = sub.contextFor(req.Context, sub.need)
+	} else {
+		ctx = sub.context(req.Context)
+	}
+	return sub.callerSide(&scene{req: req, sub: sub, preq: policy.Request{Principal: sub.principal, Action: req.Action, Resource: req.Resource, Context: ctx}, callerSides: true, quiet: quiet}, true, true)
 }
 
 // serviceOf is the service prefix of an action ("iam" of "iam:GetRole").
@@ -93,8 +108,21 @@ func serviceOf(action string) string {
 // the caller's own policies must allow it where AWS requires (across
 // accounts, or when the trust names only the caller's account).
 func AssumeRole(snap *directory.Snapshot, caller *directory.Caller, role *directory.Role, actions []string, reqCtx *policy.Context) error {
+	return assumeRole(snap, caller, role, actions, reqCtx, false)
+}
+
+// CanAssumeRole decides an assumption as AssumeRole does, without
+// explaining a refusal.
+func CanAssumeRole(snap *directory.Snapshot, caller *directory.Caller, role *directory.Role, actions []string, reqCtx *policy.Context) bool {
+	return assumeRole(snap, caller, role, actions, reqCtx, true) == nil
+}
+
+func assumeRole(snap *directory.Snapshot, caller *directory.Caller, role *directory.Role, actions []string, reqCtx *policy.Context, quiet bool) error {
 	roleAccount := accountOf(role.ARN)
 	if caller.IsRoot() {
+		if quiet {
+			return errDenied
+		}
 		sc := &scene{req: Request{Caller: caller, Action: "sts:AssumeRole", Resource: role.ARN, Context: reqCtx}, ownerAccount: roleAccount,
 			preq: policy.Request{Action: "sts:AssumeRole", Resource: role.ARN, Context: reqCtx}}
 		return sc.deny("", "because roles may not be assumed by root accounts",
@@ -102,20 +130,38 @@ func AssumeRole(snap *directory.Snapshot, caller *directory.Caller, role *direct
 			"call AssumeRole as an IAM user or a role session of account "+caller.AccountID, nil)
 	}
 	sub := describe(snap, caller)
-	ctx := sub.context(reqCtx)
-	trust := trustSet(snap, role, roleAccount)
+	compiled := compiledTrust(snap, role, roleAccount)
+	trust := compiled.set
+	var ctx *policy.Context
+	if quiet {
+		// Only the keys the caller's policies and the trust read: no copy
+		// when none. A refusal's trace shows them all.
+		ctx = sub.contextFor(reqCtx, sub.need|compiled.keys)
+	} else {
+		ctx = sub.context(reqCtx)
+	}
 	for _, action := range actions {
 		req := Request{Caller: caller, Action: action, Resource: role.ARN, Context: reqCtx}
 		preq := &policy.Request{Principal: sub.principal, Action: action, Resource: role.ARN, Context: ctx}
-		sc := &scene{req: req, sub: sub, preq: *preq, owner: policySide{KindTrust, roleAccount, trust}, ownerAccount: roleAccount, callerSides: caller.AccountID != roleAccount}
+		sc := &scene{req: req, sub: sub, preq: *preq, owner: policySide{KindTrust, roleAccount, trust}, ownerAccount: roleAccount, callerSides: caller.AccountID != roleAccount, quiet: quiet}
 		var res policy.Result
-		switch trust.Evaluate(preq, &res) {
+		decision := trust.Evaluate(preq, &res)
+		self := selfAssumption(caller, role) && res.Principal != policy.MatchRole && res.Principal != policy.MatchSession
+		if quiet && (decision != policy.Allowed || self) {
+			return errDenied
+		}
+		switch decision {
 		case policy.Denied:
 			return sc.explicitDeny(KindTrust, trust.Explain(preq).Statements)
 		case policy.NotApplicable:
 			reason, fix := sc.trustMiss(role)
 			return sc.deny("", fmt.Sprintf("because the trust policy of role %s in account %s does not allow the caller to perform %s: %s", role.ARN, roleAccount, action, reason),
 				"A role can be assumed only when its trust policy allows the caller to perform "+action, fix, trust.Explain(preq).Statements, reason)
+		}
+		if self {
+			return sc.deny("", fmt.Sprintf("because the trust policy of role %s does not name the role itself: a role assuming itself must be named explicitly (its ARN as a principal), and trusting its account (or everyone) does not cover it", role.ARN),
+				"Since 2023 AWS lets a role assume itself only when its own trust policy names the role explicitly: an account or \"*\" principal no longer covers it",
+				fmt.Sprintf("add a statement to the trust policy of %s allowing {\"AWS\": \"%s\"} to perform sts:AssumeRole, or have the session's caller assume the role directly", role.ARN, role.ARN), trust.Explain(preq).Statements)
 		}
 		needIdentity, needLimits := TrustRequires(res.Principal, caller.AccountID != roleAccount)
 		sc.callerSides = true
@@ -124,6 +170,12 @@ func AssumeRole(snap *directory.Snapshot, caller *directory.Caller, role *direct
 		}
 	}
 	return nil
+}
+
+// selfAssumption reports whether a role session is assuming its own
+// role (the same role, not one re-created under its name).
+func selfAssumption(caller *directory.Caller, role *directory.Role) bool {
+	return caller.IsRoleSession() && caller.Session.RoleID == role.ID && caller.Session.RoleARN() == role.ARN
 }
 
 // TrustRequires says what else must allow an assumption that a role's
@@ -161,10 +213,22 @@ func TrustRequires(match policy.PrincipalMatch, crossAccount bool) (needIdentity
 // trustSet is a role's effective trust policy as a policy set, compiled
 // once per snapshot.
 func trustSet(snap *directory.Snapshot, role *directory.Role, roleAccount string) *policy.Set {
+	return compiledTrust(snap, role, roleAccount).set
+}
+
+// trustOf is a role's compiled trust: its set, and the caller's keys it
+// reads.
+type trustOf struct {
+	set  *policy.Set
+	keys keySet
+}
+
+func compiledTrust(snap *directory.Snapshot, role *directory.Role, roleAccount string) *trustOf {
 	return snap.Derived("trust-set:"+role.ID, func() any {
 		_, trustPolicy := snap.EffectiveTrust(role)
-		return policy.NewSet(policy.Entry{ID: "trust policy of role " + role.ARN + " (account " + roleAccount + ")", Policy: trustPolicy})
-	}).(*policy.Set)
+		set := policy.NewSet(policy.Entry{ID: "trust policy of role " + role.ARN + " (account " + roleAccount + ")", Policy: trustPolicy})
+		return &trustOf{set: set, keys: keysOf(set)}
+	}).(*trustOf)
 }
 
 // subject is what authorization needs to know about a caller.
@@ -479,19 +543,31 @@ func (sub *subject) callerSide(sc *scene, needIdentity, needLimits bool) error {
 	preq, action := &sc.preq, sc.req.Action
 	var res policy.Result
 	idDecision := sub.identity.Evaluate(preq, &res)
+	var bDecision, sDecision policy.Decision
+	if sub.boundary != nil {
+		bDecision = sub.boundary.Evaluate(preq, &res)
+	}
+	if sub.session != nil {
+		sDecision = sub.session.Evaluate(preq, &res)
+	}
+	if sc.quiet {
+		denied := idDecision == policy.Denied || bDecision == policy.Denied || sDecision == policy.Denied ||
+			needIdentity && idDecision != policy.Allowed ||
+			needLimits && sub.boundary != nil && bDecision != policy.Allowed ||
+			needLimits && sub.session != nil && sDecision != policy.Allowed
+		if denied {
+			return errDenied
+		}
+		return nil
+	}
 	if idDecision == policy.Denied {
 		return sc.explicitDeny(KindIdentity, sub.identity.Explain(preq).Statements)
 	}
-	var bDecision, sDecision policy.Decision
-	if sub.boundary != nil {
-		if bDecision = sub.boundary.Evaluate(preq, &res); bDecision == policy.Denied {
-			return sc.explicitDeny(KindBoundary, sub.boundary.Explain(preq).Statements)
-		}
+	if bDecision == policy.Denied {
+		return sc.explicitDeny(KindBoundary, sub.boundary.Explain(preq).Statements)
 	}
-	if sub.session != nil {
-		if sDecision = sub.session.Evaluate(preq, &res); sDecision == policy.Denied {
-			return sc.explicitDeny(KindSession, sub.session.Explain(preq).Statements)
-		}
+	if sDecision == policy.Denied {
+		return sc.explicitDeny(KindSession, sub.session.Explain(preq).Statements)
 	}
 	who := sc.req.Caller.ARN
 	if needIdentity && idDecision != policy.Allowed {
@@ -595,18 +671,26 @@ func resourceText(action, resource string) string {
 // perform sts:AssumeRoleWithWebIdentity") followed by which statement
 // decided, or that none allowed.
 func AssumeRoleWithWebIdentity(snap *directory.Snapshot, provider *policy.Principal, role *directory.Role, actions []string, ctx *policy.Context) error {
-	return trustOnly(snap, provider, role, actions, ctx, " with this token's claims")
+	return trustOnly(snap, provider, role, actions, ctx, " with this token's claims", false)
+}
+
+// TrustAllows decides an assumption by a principal the trust policy
+// alone decides (a web-identity provider, a service, an account outside
+// the directory) as AssumeRoleWithWebIdentity and AssumeRoleAsService do,
+// without explaining a refusal.
+func TrustAllows(snap *directory.Snapshot, who *policy.Principal, role *directory.Role, actions []string, ctx *policy.Context) bool {
+	return trustOnly(snap, who, role, actions, ctx, "", true) == nil
 }
 
 // AssumeRoleAsService decides sts:AssumeRole (and sts:TagSession) for an
 // AWS service principal (pods.eks.amazonaws.com) assuming a role on a
 // workload's behalf: the role's trust policy alone decides.
 func AssumeRoleAsService(snap *directory.Snapshot, service *policy.Principal, role *directory.Role, actions []string, ctx *policy.Context) error {
-	return trustOnly(snap, service, role, actions, ctx, "")
+	return trustOnly(snap, service, role, actions, ctx, "", false)
 }
 
 // trustOnly evaluates each action against the role's trust policy alone.
-func trustOnly(snap *directory.Snapshot, provider *policy.Principal, role *directory.Role, actions []string, ctx *policy.Context, qualifier string) error {
+func trustOnly(snap *directory.Snapshot, provider *policy.Principal, role *directory.Role, actions []string, ctx *policy.Context, qualifier string, quiet bool) error {
 	roleAccount := accountOf(role.ARN)
 	trust := trustSet(snap, role, roleAccount)
 	for _, action := range actions {
@@ -615,6 +699,9 @@ func trustOnly(snap *directory.Snapshot, provider *policy.Principal, role *direc
 		decision := trust.Evaluate(preq, &res)
 		if decision == policy.Allowed {
 			continue
+		}
+		if quiet {
+			return errDenied
 		}
 		sc := &scene{req: Request{Action: action, Resource: role.ARN, Context: ctx}, who: provider, preq: *preq,
 			owner: policySide{KindTrust, roleAccount, trust}, ownerAccount: roleAccount}

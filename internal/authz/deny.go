@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -20,6 +21,10 @@ func (sc *scene) base() string {
 	}
 	return fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s", who, sc.req.Action, resourceText(sc.req.Action, sc.req.Resource))
 }
+
+// errDenied is a refusal decided without its explanation (Allowed,
+// CanAssumeRole, TrustAllows, ResourceAllowed).
+var errDenied = errors.New("denied")
 
 // deny builds an implicit refusal. awsWhy is AWS's own reason ("because
 // no identity-based policy allows …"), empty where AWS gives none;

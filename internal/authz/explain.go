@@ -68,7 +68,7 @@ func ExplainTrustOnly(snap *directory.Snapshot, who *policy.Principal, roleARN s
 	if !ok {
 		return RoleNotFound(nil, who, roleARN, actions[0], ctx).Trace
 	}
-	if t := traceOf(trustOnly(snap, who, role, actions, ctx, "")); t != nil {
+	if t := traceOf(trustOnly(snap, who, role, actions, ctx, "", false)); t != nil {
 		return t
 	}
 	roleAccount := accountOf(role.ARN)

@@ -66,8 +66,21 @@ type ResourceRequest struct {
 // An unsigned request (no Caller) is refused: anonymous access through
 // "Principal": "*" is not modelled.
 func AuthorizeResource(snap *directory.Snapshot, req ResourceRequest) error {
+	return authorizeResource(snap, req, false)
+}
+
+// ResourceAllowed decides a request as AuthorizeResource does, without
+// explaining a refusal.
+func ResourceAllowed(snap *directory.Snapshot, req ResourceRequest) bool {
+	return authorizeResource(snap, req, true) == nil
+}
+
+func authorizeResource(snap *directory.Snapshot, req ResourceRequest, quiet bool) error {
 	c := req.Caller
 	if c == nil {
+		if quiet {
+			return errDenied
+		}
 		return Refusal(nil, req.Action, req.Resource, "", "because only signed requests are authorized",
 			"assumed does not model anonymous access: only signed requests are authorized", "sign the request with SigV4")
 	}
@@ -94,12 +107,18 @@ func AuthorizeResource(snap *directory.Snapshot, req ResourceRequest) error {
 	var matches [4]policy.Match
 	res := policy.Result{Matches: matches[:0]}
 	rDecision := rset.Evaluate(preq, &res)
-	sc := &scene{req: areq, sub: sub, preq: *preq, owner: policySide{KindResource, resourceAccount, rset}, ownerAccount: resourceAccount, callerSides: !c.IsRoot()}
+	sc := &scene{req: areq, sub: sub, preq: *preq, owner: policySide{KindResource, resourceAccount, rset}, ownerAccount: resourceAccount, callerSides: !c.IsRoot(), quiet: quiet}
+	if quiet && rDecision == policy.Denied {
+		return errDenied
+	}
 	if rDecision == policy.Denied {
 		return sc.explicitDeny(KindResource, rset.Explain(preq).Statements)
 	}
 	cross := c.AccountID != resourceAccount
 	noResourceAllow := func() error {
+		if quiet {
+			return errDenied
+		}
 		rule := "Across accounts the resource's owner must allow through a resource-based policy, and the caller's account through an identity-based policy"
 		if !cross {
 			rule = "A KMS key policy must allow every use of the key, in its own account too"
@@ -141,6 +160,9 @@ func AuthorizeResource(snap *directory.Snapshot, req ResourceRequest) error {
 		return noResourceAllow()
 	}
 	if err := sub.callerSide(sc, needIdentity, needLimits); err != nil {
+		if quiet {
+			return err
+		}
 		// In its own account the resource policy could have allowed
 		// alone: its statements explain the refusal too.
 		var more []policy.StatementTrace

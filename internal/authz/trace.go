@@ -225,6 +225,8 @@ type scene struct {
 	// callerSides says whether the caller's policies took part.
 	callerSides bool
 	note        string
+	// quiet decides without explaining: a refusal is errDenied.
+	quiet bool
 }
 
 // trace builds the decision's trace.

@@ -137,11 +137,29 @@ func (c *Client) PostJSON(ctx context.Context, service, path string, in, out any
 	if err != nil {
 		return fmt.Errorf("encode request: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Endpoint+path, bytes.NewReader(body))
+	return c.do(ctx, http.MethodPost, service, path, body, out, 1<<20)
+}
+
+// GetJSON gets path, signed for service, and decodes the answer (up to
+// 1 GiB: a whole organisation's access graph) into out. An error answer
+// is an *APIError.
+func (c *Client) GetJSON(ctx context.Context, service, path string, out any) error {
+	return c.do(ctx, http.MethodGet, service, path, nil, out, 1<<30)
+}
+
+// do sends one signed request and decodes its JSON answer.
+func (c *Client) do(ctx context.Context, method, service, path string, body []byte, out any, limit int64) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.Endpoint+path, rd)
 	if err != nil {
 		return fmt.Errorf("build request: %w", err)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if err := c.Sign(ctx, req, body, service); err != nil {
 		return err
 	}
@@ -150,17 +168,21 @@ func (c *Client) PostJSON(ctx context.Context, service, path string, in, out any
 		return err // a *url.Error names the method and URL
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil {
 		return fmt.Errorf("read the answer of %s: %w", path, err)
 	}
 	if resp.StatusCode/100 != 2 {
 		ae := &APIError{Status: resp.StatusCode, Code: resp.Header.Get("X-Amzn-ErrorType")}
 		var m struct {
+			Code    string `json:"code"`
 			Message string `json:"message"`
 		}
 		if json.Unmarshal(b, &m) == nil {
 			ae.Message = m.Message
+			if ae.Code == "" {
+				ae.Code = m.Code
+			}
 		}
 		if ae.Code == "" {
 			ae.Code = http.StatusText(resp.StatusCode)

@@ -41,12 +41,16 @@ const (
 // included.
 const gitignore = "# Written by assumed: this data dir holds secrets (keys, credentials).\n*\n"
 
+// ConsoleTokenFile holds the web console's token, which sees every
+// account: rewritten at every start.
+const ConsoleTokenFile = "console-token"
+
 // ownFile reports whether name is a file assumed's server keeps in a data
 // directory (or leaves there for a moment while writing one).
 func ownFile(name string) bool {
 	switch name {
 	case LockFile, MasterKeyFile, DatabaseFile, DatabaseFile + "-wal", DatabaseFile + "-shm", DatabaseFile + "-journal",
-		"credentials", "config", "ca.pem", "ca-key.pem", "server.pem", "server-key.pem":
+		"credentials", "config", "ca.pem", "ca-key.pem", "server.pem", "server-key.pem", ConsoleTokenFile:
 		return true
 	}
 	// The audit log (serve's default --audit-log) and its rotated files.

@@ -101,6 +101,7 @@ func (s *Service) load(ctx context.Context) (*directory.Snapshot, error) {
 func (s *Service) Build(recs []store.Record) (*directory.Snapshot, error) {
 	snap := directory.NewSnapshot()
 	snap.AWSPolicies = awsmanaged.Lookup
+	copies := awsPolicyCopies{} // AWS managed policies imports kept (import.go)
 	acct := func(id string) *directory.AccountIAM {
 		a, ok := snap.IAM[id]
 		if !ok {
@@ -127,6 +128,10 @@ func (s *Service) Build(recs []store.Record) (*directory.Snapshot, error) {
 			if err := decodeEpoch(r, snap); err != nil {
 				return nil, err
 			}
+		case kindAWSPolicyCopy:
+			if err := copies.add(r); err != nil {
+				return nil, err
+			}
 		case kindAccessKey:
 			var k directory.AccessKey
 			if err := json.Unmarshal(r.Data, &k); err != nil {
@@ -148,6 +153,7 @@ func (s *Service) Build(recs []store.Record) (*directory.Snapshot, error) {
 			return nil, fmt.Errorf("unknown record kind %q in the store: written by a newer version?", r.Kind)
 		}
 	}
+	snap.AWSPolicies = copies.lookup()
 	return snap, nil
 }
 

@@ -60,17 +60,37 @@ type teeBody struct {
 func (s *Server) serveExplain(w http.ResponseWriter, r *http.Request) {
 	reqID := uuid.NewString()
 	w.Header().Set("x-amzn-RequestId", reqID)
+	// The console asks with its bearer token; everyone else signs.
+	v, isBearer, err := s.bearerViewer(r)
 	// adminCaller reads the body to verify the signature: keep a copy.
 	var body bytes.Buffer
-	if r.Body != nil && r.Body != http.NoBody {
+	if !isBearer && r.Body != nil && r.Body != http.NoBody {
 		r.Body = teeBody{io.TeeReader(r.Body, &body), r.Body}
 	}
-	caller := s.adminCaller(w, r, reqID, http.MethodPost)
-	if caller == nil {
+	if isBearer && err != nil {
+		consoleError(w, http.StatusUnauthorized, "InvalidToken", err.Error())
 		return
 	}
+	var caller *directory.Caller
+	if isBearer {
+		if r.Method != http.MethodPost {
+			consoleError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", explainPath+" takes POST only")
+			return
+		}
+		if _, err := io.Copy(&body, http.MaxBytesReader(w, r.Body, adminMaxBody)); err != nil {
+			consoleError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", fmt.Sprintf("the body is larger than %d bytes", adminMaxBody))
+			return
+		}
+	} else if caller = s.adminCaller(w, r, reqID, http.MethodPost); caller == nil {
+		return
+	}
+	who := v.whoOr(caller)
 	fail := func(status int, code, msg string) {
-		s.log.Info("admin request refused", "request_id", reqID, "path", explainPath, "caller", caller.ARN, "code", code, "msg", clip.String(msg))
+		s.log.Info("admin request refused", "request_id", reqID, "path", explainPath, "caller", who, "code", code, "msg", clip.String(msg))
+		if isBearer {
+			consoleError(w, status, code, msg)
+			return
+		}
 		adminError(w, status, code, msg)
 	}
 	var in ExplainRequest
@@ -81,7 +101,13 @@ func (s *Server) serveExplain(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	snap := s.iam.Directory().Snapshot()
-	if err := authz.Authorize(snap, authz.Request{Caller: caller, Action: ExplainAction, Resource: "*"}); err != nil {
+	if isBearer {
+		// The console's token sees every account; an account's token, its
+		// own: as the account's root user would.
+		if !v.all {
+			caller = &directory.Caller{AccountID: v.account, ARN: "arn:aws:iam::" + v.account + ":root"}
+		}
+	} else if err := authz.Authorize(snap, authz.Request{Caller: caller, Action: ExplainAction, Resource: "*"}); err != nil {
 		text := err.Error()
 		var d *authz.Denied
 		if errors.As(err, &d) && s.denialDetail == DenialDetailAWS {
@@ -101,7 +127,7 @@ func (s *Server) serveExplain(w http.ResponseWriter, r *http.Request) {
 			fail(http.StatusNotFound, "NoSuchRefusal", fmt.Sprintf("no refusal of request %s is kept: the server keeps the newest %d refusals, in memory, since it started (and none of a request that was allowed)", clip.String(in.RequestID), maxRefusals))
 			return
 		}
-		if !s.mayRead(caller, ref.Accounts()) {
+		if caller != nil && !s.mayRead(caller, ref.Accounts()) {
 			fail(http.StatusForbidden, "AccessDenied", fmt.Sprintf("User: %s is not authorized to read the refusal of request %s: it concerns other accounts", caller.ARN, in.RequestID))
 			return
 		}
@@ -112,7 +138,7 @@ func (s *Server) serveExplain(w http.ResponseWriter, r *http.Request) {
 			explainFailure(err, fail)
 			return
 		}
-		if !s.mayRead(caller, []string{asAcct, roleAcct}) {
+		if caller != nil && !s.mayRead(caller, []string{asAcct, roleAcct}) {
 			what := "principals of account " + caller.AccountID + ", or the assumption of its roles"
 			if s.denialDetail == DenialDetailAWS {
 				what = "principals and roles of account " + caller.AccountID + " alone (the server runs with --denial-detail aws)"
@@ -125,7 +151,7 @@ func (s *Server) serveExplain(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.log.Info("explained", "request_id", reqID, "caller", caller.ARN, "refused_request_id", clip.String(in.RequestID),
+	s.log.Info("explained", "request_id", reqID, "caller", who, "refused_request_id", clip.String(in.RequestID),
 		"principal", clip.String(t.Principal.ARN), "action", clip.String(t.Action), "resource", clip.String(t.Resource), "decision", t.Decision)
 	writeAdminJSON(w, http.StatusOK, t)
 }

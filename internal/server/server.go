@@ -69,6 +69,8 @@ type Server struct {
 	refusals     *refusalLog
 	// audit receives a record of every API call (SetAudit); nil: none.
 	audit *audit.Sink
+	// console is the web console's state (SetConsole); nil: none.
+	console *console
 }
 
 // randPool makes request IDs come from a buffered pool of randomness
@@ -108,6 +110,9 @@ func New(log *slog.Logger, iamSvc *iam.Service, stsSvc *sts.Service, eksSvc *eks
 	mux.HandleFunc("GET /_assumed/health", s.health)
 	mux.HandleFunc("GET /_assumed/metrics", s.serveMetrics)
 	mux.HandleFunc(explainPath, s.serveExplain)
+	mux.HandleFunc(graphPath, s.serveGraph)
+	mux.HandleFunc(findingsPath, s.serveFindings)
+	mux.HandleFunc(performersPath, s.servePerformers)
 	mux.HandleFunc("GET "+eks.IssuerPathPrefix+"{id}/.well-known/openid-configuration", s.oidcDiscovery)
 	mux.HandleFunc("GET "+eks.IssuerPathPrefix+"{id}/keys", s.oidcKeys)
 	mux.HandleFunc(eks.EndpointPathPrefix, s.clusterEndpoint)
