@@ -26,6 +26,7 @@ import (
 	sdk "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
+	"github.com/assumed-dev/assumed/internal/analyze"
 	"github.com/assumed-dev/assumed/internal/app"
 	"github.com/assumed-dev/assumed/internal/authz"
 	"github.com/assumed-dev/assumed/internal/directory"
@@ -244,6 +245,19 @@ func TestImportRoundTrip(t *testing.T) {
 			copied := openOffline(t, copyDir)
 			for _, id := range []string{accountA, accountB} {
 				compareAccounts(t, id, orig.Snapshot().AccountIAM(id), copied.Snapshot().AccountIAM(id))
+			}
+			// The same graph: every node and edge, with the statements
+			// that allow each (the copy was built at another time).
+			when := time.Now()
+			gOrig := analyze.Build(orig.Snapshot(), analyze.Options{Now: when})
+			gCopy := analyze.Build(copied.Snapshot(), analyze.Options{Now: when})
+			if d := gCopy.Diff(gOrig); len(d) != 0 {
+				for _, c := range d {
+					t.Errorf("the copy's graph differs: %s %+v %+v (was %+v)", c.Kind, c.Node, c.Edge, c.Was)
+				}
+			}
+			if len(gOrig.Edges) < 3 {
+				t.Fatalf("the original's graph has %d edges: the comparison proves little", len(gOrig.Edges))
 			}
 			for _, c := range queries() {
 				want := decide(t, orig.Snapshot(), c.q)
