@@ -298,7 +298,7 @@ func (g *Graph) Around(account string) *Graph {
 	}
 	for _, n := range sub.Nodes {
 		if n.Account != "" && !slices.Contains(sub.Accounts, n.Account) {
-			if _, ok := g.byID[AccountNodeID(n.Account)]; ok {
+			if a, ok := g.byID[AccountNodeID(n.Account)]; ok && a.Kind == KindAccount {
 				sub.Accounts = append(sub.Accounts, n.Account)
 			}
 		}
@@ -336,7 +336,7 @@ func (g *Graph) Subgraph(paths []Path, extra []string) *Graph {
 	}
 	for _, n := range slices.Clone(sub.Nodes) {
 		if n.Account != "" && !slices.Contains(sub.Accounts, n.Account) {
-			if a, ok := g.byID[AccountNodeID(n.Account)]; ok {
+			if a, ok := g.byID[AccountNodeID(n.Account)]; ok && a.Kind == KindAccount {
 				sub.Accounts = append(sub.Accounts, n.Account)
 				sub.add(a)
 			}

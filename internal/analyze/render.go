@@ -43,9 +43,15 @@ func writeEdgeDetail(ew *errWriter, e *Edge, indent string) {
 	}
 }
 
-// String names a statement as traces do: the policy (which says its kind
-// and account), then the statement.
-func (s StatementRef) String() string { return s.Policy + ", " + s.Statement }
+// String names a statement as traces do: the policy, with its account
+// where its name does not say it, then the statement.
+func (s StatementRef) String() string {
+	name := s.Policy
+	if s.Account != "" && !strings.Contains(name, "(account ") {
+		name += " (account " + s.Account + ")"
+	}
+	return name + ", " + s.Statement
+}
 
 // String writes a condition as a policy does: `StringEquals sts:ExternalId "x"`.
 func (c Condition) String() string {

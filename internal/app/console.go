@@ -1,7 +1,11 @@
 package app
 
-import "net/http"
+import (
+	"net/http"
 
-// consoleAssets are the web console's built files; nil until the console
-// package is linked in.
-func consoleAssets() http.Handler { return nil }
+	"github.com/assumed-dev/assumed/internal/console"
+)
+
+// consoleAssets are the web console's built files, embedded in the
+// binary.
+func consoleAssets() http.Handler { return console.Handler() }
