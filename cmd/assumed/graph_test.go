@@ -169,8 +169,8 @@ func TestConsoleTokens(t *testing.T) {
 	if fi, _ := os.Stat(filepath.Join(dataDir, "console-token")); fi.Mode().Perm() != 0o600 {
 		t.Errorf("console-token is %v", fi.Mode().Perm())
 	}
-	get := func(path, token string) (int, string) {
-		req, _ := http.NewRequest("GET", url+path, nil)
+	call := func(method, path, token, body string) (int, string) {
+		req, _ := http.NewRequest(method, url+path, strings.NewReader(body))
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
@@ -183,20 +183,8 @@ func TestConsoleTokens(t *testing.T) {
 		b.ReadFrom(resp.Body)
 		return resp.StatusCode, b.String()
 	}
-	post := func(path, token, body string) (int, string) {
-		req, _ := http.NewRequest("POST", url+path, strings.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var b bytes.Buffer
-		b.ReadFrom(resp.Body)
-		return resp.StatusCode, b.String()
-	}
+	get := func(path, token string) (int, string) { return call("GET", path, token, "") }
+	post := func(path, token, body string) (int, string) { return call("POST", path, token, body) }
 	all := strings.TrimSpace(string(tok))
 	if code, body := get("/_assumed/console/whoami", all); code != 200 || !strings.Contains(body, `"scope": "all"`) {
 		t.Fatalf("whoami: %d %s", code, body)

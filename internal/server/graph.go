@@ -118,6 +118,18 @@ func (v *viewer) fail(w http.ResponseWriter, status int, code, msg string) {
 	adminError(w, status, code, msg)
 }
 
+// graphEndpoint serves one of the graph's endpoints: a request ID, and
+// the viewer, authenticated, for serve.
+func (s *Server) graphEndpoint(serve func(w http.ResponseWriter, r *http.Request, reqID string, v *viewer)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		reqID := uuid.NewString()
+		w.Header().Set("x-amzn-RequestId", reqID)
+		if v := s.graphViewer(w, r, reqID); v != nil {
+			serve(w, r, reqID, v)
+		}
+	}
+}
+
 // graphOf is the graph of a snapshot, built once.
 func graphOf(snap *directory.Snapshot) *analyze.Graph {
 	return snap.Derived("analyze:graph", func() any { return analyze.Build(snap, analyze.Options{}) }).(*analyze.Graph)
@@ -129,13 +141,7 @@ func findingsOf(snap *directory.Snapshot) []analyze.Finding {
 }
 
 // serveGraph serves GET /_assumed/graph.
-func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
-	reqID := uuid.NewString()
-	w.Header().Set("x-amzn-RequestId", reqID)
-	v := s.graphViewer(w, r, reqID)
-	if v == nil {
-		return
-	}
+func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, reqID string, v *viewer) {
 	account := r.URL.Query().Get("account")
 	if !v.all && account == "" {
 		account = v.account
@@ -158,13 +164,7 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveFindings serves GET /_assumed/findings.
-func (s *Server) serveFindings(w http.ResponseWriter, r *http.Request) {
-	reqID := uuid.NewString()
-	w.Header().Set("x-amzn-RequestId", reqID)
-	v := s.graphViewer(w, r, reqID)
-	if v == nil {
-		return
-	}
+func (s *Server) serveFindings(w http.ResponseWriter, r *http.Request, reqID string, v *viewer) {
 	all := findingsOf(s.iam.Directory().Snapshot())
 	out := make([]analyze.Finding, 0, len(all))
 	for _, f := range all {
@@ -172,19 +172,14 @@ func (s *Server) serveFindings(w http.ResponseWriter, r *http.Request) {
 			out = append(out, f)
 		}
 	}
+	s.log.Info("findings read", "request_id", reqID, "viewer", v.who, "findings", len(out))
 	writeAdminJSON(w, http.StatusOK, struct {
 		Findings []analyze.Finding `json:"findings"`
 	}{out})
 }
 
 // servePerformers serves GET /_assumed/graph/performers.
-func (s *Server) servePerformers(w http.ResponseWriter, r *http.Request) {
-	reqID := uuid.NewString()
-	w.Header().Set("x-amzn-RequestId", reqID)
-	v := s.graphViewer(w, r, reqID)
-	if v == nil {
-		return
-	}
+func (s *Server) servePerformers(w http.ResponseWriter, r *http.Request, reqID string, v *viewer) {
 	action, resource := r.URL.Query().Get("action"), r.URL.Query().Get("resource")
 	if service, name, ok := strings.Cut(action, ":"); !ok || service == "" || name == "" || len(action) > 256 || resource == "" || len(resource) > 2048 {
 		v.fail(w, http.StatusBadRequest, "InvalidInput", "give action=SERVICE:ACTION and resource=ARN")
@@ -200,6 +195,7 @@ func (s *Server) servePerformers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	direct := analyze.Performers(snap, graphOf(snap), action, resource)
+	s.log.Info("performers read", "request_id", reqID, "viewer", v.who, "action", action, "resource", clip.String(resource), "direct", len(direct))
 	writeAdminJSON(w, http.StatusOK, struct {
 		Direct []string `json:"direct"`
 	}{direct})
