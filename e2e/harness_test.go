@@ -1,12 +1,11 @@
 package e2e
 
 import (
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/assumed-dev/assumed/e2e/kit"
 	"github.com/assumed-dev/assumed/internal/testenv"
 )
 
@@ -35,12 +34,7 @@ func requireClients(t *testing.T, check string) string {
 func runScript(t *testing.T, python, script string, srv *testenv.Env, env ...string) {
 	t.Helper()
 	cmd := exec.Command(python, script)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "HOME=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "HOME="+t.TempDir(), "AWS_ENDPOINT_URL="+srv.URL)
+	cmd.Env = append(kit.CleanEnv("AWS_", "HOME="), "HOME="+t.TempDir(), "AWS_ENDPOINT_URL="+srv.URL)
 	cmd.Env = append(cmd.Env, env...)
 	out, err := cmd.CombinedOutput()
 	t.Logf("%s", out)
@@ -50,20 +44,4 @@ func runScript(t *testing.T, python, script string, srv *testenv.Env, env ...str
 	if !strings.HasSuffix(strings.TrimSpace(string(out)), "passed, 0 failed") {
 		t.Fatalf("%s did not finish its checks", script)
 	}
-}
-
-// buildAssumed builds the assumed command (for `assumed token` and
-// `assumed agent`) into a temporary directory and returns its path.
-func buildAssumed(t *testing.T) string {
-	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("go is not on PATH: %v", err)
-	}
-	bin := filepath.Join(t.TempDir(), "assumed")
-	build := exec.Command(goBin, "build", "-o", bin, "github.com/assumed-dev/assumed/cmd/assumed")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/assumed: %v\n%s", err, out)
-	}
-	return bin
 }

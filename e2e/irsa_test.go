@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/assumed-dev/assumed/e2e/kit"
 	"github.com/assumed-dev/assumed/internal/testenv"
 )
 
@@ -19,7 +20,7 @@ import (
 // tampered token).
 func TestIRSATwoAccountsCLIAndBoto3(t *testing.T) {
 	python := requireClients(t, "import boto3")
-	bin := buildAssumed(t)
+	bin := kit.BuildAssumed(t)
 	env := testenv.Start(t, nil)
 	scratch := t.TempDir()
 	runScript(t, python, "irsa_two_accounts.py", env,

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/assumed-dev/assumed/e2e/kit"
 	"github.com/assumed-dev/assumed/internal/testenv"
 )
 
@@ -22,7 +23,7 @@ import (
 // node agent (AWS_CONTAINER_CREDENTIALS_FULL_URI).
 func TestPodIdentityCLIAndBoto3(t *testing.T) {
 	python := requireClients(t, "import boto3; boto3.session.Session().client('eks-auth', region_name='us-east-1')")
-	bin := buildAssumed(t)
+	bin := kit.BuildAssumed(t)
 	env := testenv.Start(t, nil)
 	scratch := t.TempDir()
 	runScript(t, python, "pod_identity.py", env,

@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/assumed-dev/assumed/e2e/kit"
 	"github.com/assumed-dev/assumed/internal/testenv"
 )
 
@@ -256,7 +257,7 @@ func stParse(t *testing.T, out string) stResult {
 // that all three agree, and agree with what STS must decide.
 func TestSimulateTrustMatchesAssumeRoleCLI(t *testing.T) {
 	requireClients(t, "import botocore")
-	bin := buildAssumed(t)
+	bin := kit.BuildAssumed(t)
 	w, worldYAML, err := newSTWorld()
 	if err != nil {
 		t.Fatal(err)

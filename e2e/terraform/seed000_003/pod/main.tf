@@ -27,6 +27,7 @@ variable "chain" {
 
 provider "aws" {
   region                  = "us-east-1"
+  max_retries             = 5 # the default, 25 attempts, hangs on a broken local backend (e2e/tf)
   skip_metadata_api_check = true
   endpoints {
     iam = var.endpoint

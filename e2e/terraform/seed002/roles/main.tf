@@ -28,6 +28,7 @@ variable "stage" {
 provider "aws" {
   alias                    = "a"
   region                   = "us-east-1"
+  max_retries              = 5 # the default, 25 attempts, hangs on a broken local backend (e2e/tf)
   profile                  = "account-a"
   shared_credentials_files = [var.credentials_file]
   skip_metadata_api_check  = true
@@ -41,6 +42,7 @@ provider "aws" {
 provider "aws" {
   alias                    = "b"
   region                   = "us-east-1"
+  max_retries              = 5 # the default, 25 attempts, hangs on a broken local backend (e2e/tf)
   profile                  = "account-b"
   shared_credentials_files = [var.credentials_file]
   skip_metadata_api_check  = true

@@ -29,6 +29,7 @@ variable "role_arn" {
 
 provider "aws" {
   region                  = "us-east-1"
+  max_retries             = 5 # the default, 25 attempts, hangs on a broken local backend (e2e/tf)
   access_key              = var.access_key
   secret_key              = var.secret_key
   skip_metadata_api_check = true

@@ -1,4 +1,4 @@
-package e2e
+package tf
 
 import (
 	"context"
@@ -29,7 +29,7 @@ func TestTerraformSeed004(t *testing.T) {
 	common := map[string]string{"endpoint": srv.URL, "credentials_file": srv.DataDir + "/credentials"}
 
 	// Account A, trusting B's account root.
-	a := newTFDir(t, bin, "seed004/account_a", common)
+	a := newTFDir(t, bin, srv, "seed004/account_a", common)
 	a.apply()
 	a.planClean()
 	fooBar := a.output("role_to_be_assumed")
@@ -38,7 +38,7 @@ func TestTerraformSeed004(t *testing.T) {
 	}
 
 	// Account B.
-	b := newTFDir(t, bin, "seed004/account_b", common)
+	b := newTFDir(t, bin, srv, "seed004/account_b", common)
 	b.apply("role_to_assume=" + fooBar)
 	b.planClean("role_to_assume=" + fooBar)
 	bo := b.outputs()
@@ -57,7 +57,7 @@ func TestTerraformSeed004(t *testing.T) {
 	}
 
 	// The writer: deployer → bar → foo_bar, an item in A's table.
-	w := newTFDir(t, bin, "seed004/writer", keys("deployer"))
+	w := newTFDir(t, bin, srv, "seed004/writer", keys("deployer"))
 	wvars := []string{chain(bar, fooBar)}
 	w.apply(wvars...)
 	w.planClean(wvars...)
@@ -67,7 +67,7 @@ func TestTerraformSeed004(t *testing.T) {
 	checkItem(t, srv, "from-b", "written from account B")
 
 	// While A trusts B's whole account, other reaches foo_bar as well.
-	o := newTFDir(t, bin, "seed004/whoami", keys("other"))
+	o := newTFDir(t, bin, srv, "seed004/whoami", keys("other"))
 	o.apply(chain(fooBar))
 	if got := o.output("caller_arn"); got != "arn:aws:sts::111111111111:assumed-role/foo_bar/seed004-whoami" {
 		t.Fatalf("other, while A trusts B's account: %s", got)
@@ -83,7 +83,7 @@ func TestTerraformSeed004(t *testing.T) {
 	checkItem(t, srv, "from-b", "after the trust was tightened")
 
 	// bar reaches A's repository and bucket through their policies.
-	r := newTFDir(t, bin, "seed004/b_resources", keys("deployer"))
+	r := newTFDir(t, bin, srv, "seed004/b_resources", keys("deployer"))
 	rvars := []string{"role_arn=" + bar}
 	r.apply(rvars...)
 	r.planClean(rvars...)

@@ -1,4 +1,4 @@
-package e2e
+package tf
 
 import (
 	"context"
@@ -38,7 +38,7 @@ func TestTerraformIAMCatalogue(t *testing.T) {
 	srv := testenv.StartWith(t, testenv.Options{Backend: "moto"})
 	vars := map[string]string{"endpoint": srv.URL, "credentials_file": srv.DataDir + "/credentials"}
 
-	c := newTFDir(t, bin, "iam_catalogue", vars)
+	c := newTFDir(t, bin, srv, "iam_catalogue", vars)
 	writeCatalogueInputs(t, c.dir)
 	c.apply()
 	c.planClean()
@@ -93,7 +93,7 @@ func TestTerraformIAMCatalogue(t *testing.T) {
 	if _, err := rootIAM.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("legacy"), PolicyArn: pol.Policy.Arn}); err != nil {
 		t.Fatal(err)
 	}
-	im := newTFDir(t, bin, "iam_import", vars)
+	im := newTFDir(t, bin, srv, "iam_import", vars)
 	im.run("import", "aws_iam_role.legacy", "legacy")
 	im.run("import", "aws_iam_policy.legacy", aws.ToString(pol.Policy.Arn))
 	im.run("import", "aws_iam_role_policy_attachment.legacy", "legacy/"+aws.ToString(pol.Policy.Arn))

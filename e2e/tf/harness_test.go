@@ -1,8 +1,26 @@
-package e2e
+// Package tf runs the Terraform flows: the configurations under
+// e2e/terraform, applied against assumed with the real terraform binary and
+// the hashicorp/aws provider from a filesystem mirror, planned clean (no
+// perpetual diff), changed as each flow's story says, and destroyed.
+//
+// Every terraform command runs under a deadline (tfTimeout), so that a hung
+// one fails its test, with its output so far, instead of the package. What
+// hangs one is retries: the provider retries a 5xx answer (assumed's 503
+// ServiceUnavailable when its backend, moto, does not answer within two
+// minutes or cannot be reached), a throttle or a connection error up to
+// max_retries times (25 by default) with backoffs growing to five minutes,
+// which makes a broken backend a plan of most of an hour. The
+// configurations therefore set max_retries = 5: against a local server an
+// error is a fault to report, not AWS being busy, and five attempts still
+// ride out a dropped connection. (The AWS_MAX_ATTEMPTS variable does not
+// lower it: the provider passes its own default.)
+package tf
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,12 +28,26 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/assumed-dev/assumed/e2e/kit"
+	"github.com/assumed-dev/assumed/internal/testenv"
 )
 
-// The Terraform flows: the configurations under e2e/terraform, applied
-// against assumed with the real terraform binary and the hashicorp/aws
-// provider from a filesystem mirror, planned clean (no perpetual diff),
-// changed as each flow's story says, and destroyed.
+// tfTimeout bounds one terraform apply, plan, destroy or import. The
+// slowest flow's slowest command takes well under a minute on a quiet
+// machine; a command still running after tfTimeout is hung (the AWS
+// provider retrying a request with backoff, say) and is killed with its
+// provider plugins.
+const tfTimeout = 8 * time.Minute
+
+// tfQuickTimeout bounds terraform init (from the filesystem mirror) and
+// terraform output, which call no API.
+const tfQuickTimeout = 2 * time.Minute
+
+// tfDeadlineMargin is kept between a command's deadline and the test
+// binary's (go test -timeout), so that a command killed for the binary's
+// sake still fails its test with its output rather than the binary's panic.
+const tfDeadlineMargin = time.Minute
 
 // tfProviderVersion is the hashicorp/aws version the configurations pin.
 const tfProviderVersion = "5.100.0"
@@ -61,18 +93,23 @@ func requireMoto(t *testing.T) {
 type tfDir struct {
 	t   *testing.T
 	bin string
+	srv *testenv.Env // the server it talks to, whose log a timeout shows
 	dir string
 	env []string
+	log string // TF_LOG_PATH with ASSUMED_TF_LOG, else ""
 }
 
 // newTFDir copies e2e/terraform/src into a temporary directory, writes a
 // CLI configuration that installs hashicorp/aws from the mirror only, and
 // runs terraform init. vars become TF_VAR_ variables of every command.
-func newTFDir(t *testing.T, bin, src string, vars map[string]string) *tfDir {
+// ASSUMED_TF_LOG=LEVEL (DEBUG, TRACE…) has terraform log at LEVEL into a
+// file that outlives the test (its path is logged) and whose end a failed
+// command shows.
+func newTFDir(t *testing.T, bin string, srv *testenv.Env, src string, vars map[string]string) *tfDir {
 	t.Helper()
 	home := t.TempDir()
 	dir := filepath.Join(t.TempDir(), filepath.Base(src))
-	if err := os.CopyFS(dir, os.DirFS(filepath.Join("terraform", src))); err != nil {
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("..", "terraform", src))); err != nil {
 		t.Fatal(err)
 	}
 	rc := filepath.Join(home, "terraform.rc")
@@ -89,16 +126,21 @@ func newTFDir(t *testing.T, bin, src string, vars map[string]string) *tfDir {
 	if err := os.WriteFile(rc, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	d := &tfDir{t: t, bin: bin, dir: dir}
-	for _, kv := range os.Environ() {
-		// The machine's AWS settings, proxies and Terraform settings stay
-		// out: the configurations say everything.
-		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "TF_") && !strings.HasPrefix(kv, "HOME=") {
-			d.env = append(d.env, kv)
-		}
-	}
+	// The machine's AWS settings, proxies and Terraform settings stay
+	// out: the configurations say everything.
+	d := &tfDir{t: t, bin: bin, srv: srv, dir: dir, env: kit.CleanEnv("AWS_", "TF_", "HOME=")}
 	d.env = append(d.env, "HOME="+home, "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "TF_INPUT=0", "CHECKPOINT_DISABLE=1",
 		"NO_PROXY=*", "no_proxy=*")
+	if level := os.Getenv("ASSUMED_TF_LOG"); level != "" {
+		// Kept after the test, to be read.
+		logDir, err := os.MkdirTemp("", "assumed-tf-log-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.log = filepath.Join(logDir, strings.ReplaceAll(src, "/", "-")+".log")
+		d.env = append(d.env, "TF_LOG="+level, "TF_LOG_PATH="+d.log)
+		t.Logf("terraform in %s logs at %s into %s", src, level, d.log)
+	}
 	for k, v := range vars {
 		d.env = append(d.env, "TF_VAR_"+k+"="+v)
 	}
@@ -107,25 +149,58 @@ func newTFDir(t *testing.T, bin, src string, vars map[string]string) *tfDir {
 }
 
 // exec runs terraform with args in the directory, returning its combined
-// output and exit code.
+// output and exit code. It runs under a deadline (tfTimeout, or
+// tfQuickTimeout for init and output; earlier if the test binary's own
+// deadline is nearer): a command still running then is killed, with its
+// provider plugins, and fails the test with its output so far, the time it
+// took and the end of the server's log.
 func (d *tfDir) exec(args ...string) (string, int) {
 	d.t.Helper()
-	cmd := exec.Command(d.bin, append(args, "-no-color")...)
+	limit := tfTimeout
+	if args[0] == "init" || args[0] == "output" {
+		limit = tfQuickTimeout
+	}
+	deadline := time.Now().Add(limit)
+	if td, ok := d.t.Deadline(); ok && td.Add(-tfDeadlineMargin).Before(deadline) {
+		deadline = td.Add(-tfDeadlineMargin)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	what := fmt.Sprintf("terraform %s in %s", strings.Join(args, " "), filepath.Base(d.dir))
+	cmd := kit.Command(ctx, d.bin, append(args, "-no-color")...)
 	cmd.Dir, cmd.Env = d.dir, d.env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
+	d.t.Logf("%s: started, deadline in %s", what, time.Until(deadline).Round(time.Second))
 	err := cmd.Run()
+	took := time.Since(start).Round(10 * time.Millisecond)
+	if err != nil && ctx.Err() != nil {
+		d.t.Fatalf("%s: killed after %s (its deadline was %s after the start); it was still running. Its output so far:\n%s%s\nthe end of the server's log:\n%s",
+			what, took, deadline.Sub(start).Round(time.Second), out.String(), d.logTail(), kit.Tail(d.srv.Logs(), 40))
+	}
 	code := 0
 	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
-			d.t.Fatalf("terraform %s: %v", args[0], err)
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			d.t.Fatalf("%s: %v after %s\n%s", what, err, took, out.String())
 		}
 		code = ee.ExitCode()
 	}
-	d.t.Logf("terraform %s in %s: exit %d after %s", strings.Join(args, " "), filepath.Base(d.dir), code, time.Since(start).Round(10*time.Millisecond))
+	d.t.Logf("%s: exit %d after %s", what, code, took)
 	return out.String(), code
+}
+
+// logTail is the end of terraform's log (ASSUMED_TF_LOG), introduced, or "".
+func (d *tfDir) logTail() string {
+	if d.log == "" {
+		return ""
+	}
+	b, err := os.ReadFile(d.log)
+	if err != nil {
+		return fmt.Sprintf("\nterraform's log: %v", err)
+	}
+	return "\nthe end of terraform's log:\n" + kit.Tail(string(b), 200)
 }
 
 // run runs terraform with args and fails the test unless it succeeds.
@@ -133,7 +208,7 @@ func (d *tfDir) run(args ...string) string {
 	d.t.Helper()
 	out, code := d.exec(args...)
 	if code != 0 {
-		d.t.Fatalf("terraform %s in %s failed (exit %d):\n%s", strings.Join(args, " "), d.dir, code, out)
+		d.t.Fatalf("terraform %s in %s failed (exit %d):\n%s%s", strings.Join(args, " "), d.dir, code, out, d.logTail())
 	}
 	return out
 }

@@ -1,4 +1,4 @@
-package e2e
+package tf
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 
+	"github.com/assumed-dev/assumed/e2e/kit"
 	"github.com/assumed-dev/assumed/internal/testenv"
 	"github.com/assumed-dev/assumed/internal/world"
 )
@@ -29,7 +30,7 @@ func podToken(t *testing.T, assumed string, srv *testenv.Env, namespace, sa stri
 	t.Helper()
 	args := append([]string{"token", "--profile", "account-a", "--cluster", "prod", "--namespace", namespace, "--service-account", sa}, extra...)
 	cmd := exec.Command(assumed, args...)
-	cmd.Env = append(cleanEnv(), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(srv.DataDir, "credentials"),
+	cmd.Env = append(kit.CleanEnv("AWS_"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(srv.DataDir, "credentials"),
 		"AWS_CONFIG_FILE=/dev/null", "AWS_ENDPOINT_URL="+srv.URL, "AWS_REGION=us-east-1")
 	out, err := cmd.Output()
 	if err != nil {
@@ -42,17 +43,6 @@ func podToken(t *testing.T, assumed string, srv *testenv.Env, namespace, sa stri
 	return f
 }
 
-// cleanEnv is this process's environment without AWS_ variables.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
 // Seeds 000 and 003 with Terraform: the OIDC providers are registered from
 // the issuer that data "aws_eks_cluster" reads, in both accounts; B's role
 // trusts A's service account directly (way 1), A's role chains into B
@@ -62,7 +52,7 @@ func cleanEnv() []string {
 func TestTerraformSeeds000And003(t *testing.T) {
 	t.Parallel()
 	bin := requireTerraform(t)
-	assumed := buildAssumed(t)
+	assumed := kit.BuildAssumed(t)
 	w := &world.World{Accounts: []world.Account{
 		{ID: testenv.AccountA, Name: "account-a", Clusters: []world.Cluster{{Name: "prod"}}},
 		{ID: testenv.AccountB, Name: "account-b"},
@@ -70,7 +60,7 @@ func TestTerraformSeeds000And003(t *testing.T) {
 	srv := testenv.StartWith(t, testenv.Options{World: w, PublicURL: tfPublicURL})
 	vars := map[string]string{"endpoint": srv.URL, "credentials_file": srv.DataDir + "/credentials"}
 
-	r := newTFDir(t, bin, "seed000_003/roles", vars)
+	r := newTFDir(t, bin, srv, "seed000_003/roles", vars)
 	r.apply()
 	r.planClean()
 	out := r.outputs()
@@ -86,7 +76,7 @@ func TestTerraformSeeds000And003(t *testing.T) {
 	}
 
 	token := podToken(t, assumed, srv, "default", "app")
-	pod := newTFDir(t, bin, "seed000_003/pod", map[string]string{"endpoint": srv.URL, "token_file": token})
+	pod := newTFDir(t, bin, srv, "seed000_003/pod", map[string]string{"endpoint": srv.URL, "token_file": token})
 	pod.apply("role_arn=" + out["b_role"].(string))
 	if got := pod.output("caller_arn"); got != "arn:aws:sts::222222222222:assumed-role/account-b-role/pod" {
 		t.Fatalf("way 1: %s", got)
@@ -95,7 +85,7 @@ func TestTerraformSeeds000And003(t *testing.T) {
 	if got := pod.output("caller_arn"); got != "arn:aws:sts::222222222222:assumed-role/account-b-chain/pod-chain" {
 		t.Fatalf("way 2: %s", got)
 	}
-	other := newTFDir(t, bin, "seed000_003/pod", map[string]string{"endpoint": srv.URL, "token_file": podToken(t, assumed, srv, "default", "intruder")})
+	other := newTFDir(t, bin, srv, "seed000_003/pod", map[string]string{"endpoint": srv.URL, "token_file": podToken(t, assumed, srv, "default", "intruder")})
 	other.applyFails("AccessDenied", "role_arn="+out["b_role"].(string))
 
 	r.destroy()
@@ -108,7 +98,7 @@ func startAgent(t *testing.T, assumed string, srv *testenv.Env) string {
 	t.Helper()
 	cmd := exec.Command(assumed, "agent", "--cluster", "prod", "--listen", "127.0.0.1:0")
 	id, secret := srv.RootKey(testenv.AccountA)
-	cmd.Env = append(cleanEnv(), "AWS_ACCESS_KEY_ID="+id, "AWS_SECRET_ACCESS_KEY="+secret, "AWS_CONFIG_FILE=/dev/null",
+	cmd.Env = append(kit.CleanEnv("AWS_"), "AWS_ACCESS_KEY_ID="+id, "AWS_SECRET_ACCESS_KEY="+secret, "AWS_CONFIG_FILE=/dev/null",
 		"AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_ENDPOINT_URL="+srv.URL, "AWS_REGION=us-east-1")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -153,7 +143,7 @@ func startAgent(t *testing.T, assumed string, srv *testenv.Env) string {
 func TestTerraformSeed002(t *testing.T) {
 	t.Parallel()
 	bin := requireTerraform(t)
-	assumed := buildAssumed(t)
+	assumed := kit.BuildAssumed(t)
 	w := &world.World{Accounts: []world.Account{
 		{ID: testenv.AccountA, Name: "account-a", Clusters: []world.Cluster{{Name: "prod"}}},
 		{ID: testenv.AccountB, Name: "account-b"},
@@ -162,7 +152,7 @@ func TestTerraformSeed002(t *testing.T) {
 	vars := map[string]string{"endpoint": srv.URL, "credentials_file": srv.DataDir + "/credentials"}
 	ctx := context.Background()
 
-	r := newTFDir(t, bin, "seed002/roles", vars)
+	r := newTFDir(t, bin, srv, "seed002/roles", vars)
 	r.apply()
 	r.planClean()
 	assoc := r.output("association_id")
@@ -177,7 +167,7 @@ func TestTerraformSeed002(t *testing.T) {
 
 	url := startAgent(t, assumed, srv)
 	token := podToken(t, assumed, srv, "default", "web", "--audience", "pods.eks.amazonaws.com", "--pod", "web-1")
-	pod := newTFDir(t, bin, "seed002/pod", map[string]string{"endpoint": srv.URL})
+	pod := newTFDir(t, bin, srv, "seed002/pod", map[string]string{"endpoint": srv.URL})
 	pod.env = append(pod.env, "AWS_CONTAINER_CREDENTIALS_FULL_URI="+url, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE="+token)
 	pod.apply()
 	if got := pod.output("caller_arn"); !strings.HasPrefix(got, "arn:aws:sts::222222222222:assumed-role/target/eks-prod-web-1-") {
@@ -212,7 +202,7 @@ func TestTerraformEKSCluster(t *testing.T) {
 	srv := testenv.StartWith(t, testenv.Options{PublicURL: tfPublicURL})
 	vars := map[string]string{"endpoint": srv.URL, "credentials_file": srv.DataDir + "/credentials"}
 
-	c := newTFDir(t, bin, "eks_cluster", vars)
+	c := newTFDir(t, bin, srv, "eks_cluster", vars)
 	c.apply()
 	c.planClean()
 	out := c.outputs()
