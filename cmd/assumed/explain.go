@@ -43,6 +43,7 @@ type explainOptions struct {
 	requestID            string
 	json                 bool
 	dataDir              string
+	store                string
 }
 
 func newExplainCommand(s streams) *cobra.Command {
@@ -142,6 +143,7 @@ server refused or could not be reached).`,
 	f.StringVar(&opt.requestID, "request-id", "", "the request ID of a refused request to explain")
 	f.BoolVar(&opt.json, "json", false, "print the trace as JSON")
 	f.StringVar(&opt.dataDir, "data-dir", "", "explain from this (stopped) server's data dir, without credentials")
+	f.StringVar(&opt.store, "store", "", "with --data-dir: the store its server uses (serve's --store): a postgres:// URL for several nodes' database, whose nodes may be running; --data-dir is then one node's, for its master key")
 	f.StringVar(&opt.profile, "profile", "", "AWS profile to sign with (default: AWS_PROFILE, then the default chain)")
 	f.StringVar(&opt.region, "region", "", "region to sign for (default: AWS_REGION or the profile's)")
 	f.StringVar(&opt.endpoint, "endpoint-url", "", "the assumed server's URL (default: AWS_ENDPOINT_URL)")
@@ -156,6 +158,9 @@ func runExplain(ctx context.Context, s streams, opt *explainOptions) error {
 	q, err := opt.query()
 	if err != nil {
 		return usageError(err)
+	}
+	if opt.store != "" && opt.dataDir == "" {
+		return usageError(errors.New("--store goes with --data-dir (a node's, for its master key)"))
 	}
 	var t *authz.Trace
 	if opt.dataDir != "" {
@@ -360,7 +365,7 @@ func postExplain(ctx context.Context, c *awsclient.Client, in server.ExplainRequ
 // explainOffline decides the query against the data dir's store.
 func explainOffline(ctx context.Context, opt *explainOptions, in server.ExplainRequest) (*authz.Trace, error) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	off, err := app.OpenOffline(ctx, opt.dataDir, log)
+	off, err := app.OpenOfflineStore(ctx, opt.dataDir, opt.store, log)
 	if err != nil {
 		return nil, inputError(fmt.Errorf("--data-dir: %w", err))
 	}

@@ -23,6 +23,7 @@ import (
 // dir, or a running server asked with AWS credentials.
 type graphSource struct {
 	dataDir  string
+	store    string
 	profile  string
 	region   string
 	endpoint string
@@ -32,10 +33,19 @@ type graphSource struct {
 func (src *graphSource) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&src.dataDir, "data-dir", "", "read this (stopped) server's data dir, without credentials")
+	f.StringVar(&src.store, "store", "", "with --data-dir: the store its server uses (serve's --store): a postgres:// URL for several nodes' database, whose nodes may be running; --data-dir is then one node's, for its master key")
 	f.StringVar(&src.account, "account", "", "only this account's nodes, and their neighbours")
 	f.StringVar(&src.profile, "profile", "", "AWS profile to sign with (default: AWS_PROFILE, then the default chain)")
 	f.StringVar(&src.region, "region", "", "region to sign for (default: AWS_REGION or the profile's)")
 	f.StringVar(&src.endpoint, "endpoint-url", "", "the assumed server's URL (default: AWS_ENDPOINT_URL)")
+}
+
+// check refuses flags that don't go together.
+func (src *graphSource) check() error {
+	if src.store != "" && src.dataDir == "" {
+		return usageError(errors.New("--store goes with --data-dir (a node's, for its master key)"))
+	}
+	return nil
 }
 
 // loaded is what a source gives: the graph, and (offline only) the
@@ -49,8 +59,11 @@ type loaded struct {
 
 // load builds or fetches the graph.
 func (src *graphSource) load(ctx context.Context) (*loaded, error) {
+	if err := src.check(); err != nil {
+		return nil, err
+	}
 	if src.dataDir != "" {
-		off, err := app.OpenOffline(ctx, src.dataDir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		off, err := app.OpenOfflineStore(ctx, src.dataDir, src.store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err != nil {
 			return nil, inputError(fmt.Errorf("--data-dir: %w", err))
 		}
@@ -365,6 +378,9 @@ from a stopped server's --data-dir (every account's).`,
 func runFindings(ctx context.Context, s streams, opt *findingsOptions) error {
 	if !contains(analyze.Severities, opt.minSeverity) {
 		return usageError(fmt.Errorf("--min-severity %q: want one of %s", opt.minSeverity, strings.Join(analyze.Severities, ", ")))
+	}
+	if err := opt.src.check(); err != nil {
+		return err
 	}
 	var all []analyze.Finding
 	if opt.src.dataDir != "" {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -118,4 +120,49 @@ func TestServeRefusesAnotherMasterKey(t *testing.T) {
 			t.Fatalf("it said:\n%s\nwant it to say %q", out, want)
 		}
 	})
+}
+
+// TestOfflineCommandsOnPostgres: explain, graph and findings read the
+// database several nodes share, with one node's data dir for the master
+// key, while the nodes run; a data dir without the key is refused.
+func TestOfflineCommandsOnPostgres(t *testing.T) {
+	bin := assumedBin(t)
+	nodes := startNodes(t, 2)
+	ctx := context.Background()
+	const app = "arn:aws:iam::000000000000:role/app"
+	if _, err := nodes[0].iam().CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("app"), AssumeRolePolicyDocument: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"sts:AssumeRole"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	url := nodes[0].store
+	run := func(args ...string) (string, int) {
+		cmd := exec.Command(bin, args...)
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return string(out), code
+	}
+	dir := nodes[1].dataDir
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"graph", "--data-dir", dir, "--store", url, "--to", app}, 0, "account:999999999999 → " + app},
+		{[]string{"findings", "--data-dir", dir, "--store", url, "--min-severity", "high"}, 1, "third-party-without-external-id"},
+		{[]string{"explain", "--data-dir", dir, "--store", url, "--as", "arn:aws:iam::000000000000:root", "--action", "iam:ListRoles"}, 0, "ALLOWED"},
+		{[]string{"graph", "--data-dir", t.TempDir(), "--store", url}, 2, "has no master.key: give the data dir of one of the nodes"},
+		{[]string{"graph", "--store", url}, 2, "--store goes with --data-dir"},
+		{[]string{"findings", "--store", url}, 2, "--store goes with --data-dir"},
+		{[]string{"explain", "--store", url, "--as", "arn:aws:iam::000000000000:root", "--action", "iam:ListRoles"}, 2, "--store goes with --data-dir"},
+	} {
+		out, code := run(c.args...)
+		if code != c.code || !strings.Contains(out, c.want) {
+			t.Errorf("assumed %s: exit %d, want %d with %q:\n%s", strings.Join(c.args, " "), code, c.code, c.want, out)
+		}
+	}
 }

@@ -18,7 +18,8 @@ import (
 	"github.com/assumed-dev/assumed/internal/eks"
 	"github.com/assumed-dev/assumed/internal/gateway"
 	"github.com/assumed-dev/assumed/internal/iam"
-	"github.com/assumed-dev/assumed/internal/store/sqlite"
+	"github.com/assumed-dev/assumed/internal/store"
+	"github.com/assumed-dev/assumed/internal/store/storeopen"
 	"github.com/assumed-dev/assumed/internal/sts"
 )
 
@@ -27,8 +28,8 @@ import (
 // holds the data dir, as a server does (one process per data dir), until
 // Close; it writes nothing to the state.
 type Offline struct {
-	dir  *datadir.Dir
-	st   *sqlite.Store
+	dir  *datadir.Dir // nil on a shared store: nodes hold their dirs
+	st   store.Store
 	snap *directory.Snapshot
 	// sts opens the session tokens the data dir's server issued; nil when
 	// it never issued any.
@@ -39,38 +40,66 @@ type Offline struct {
 // server must have run on (it has a database and a master key). It fails
 // with a *datadir.LockedError, wrapped, while a server holds the
 // directory.
-func OpenOffline(ctx context.Context, path string, log *slog.Logger) (o *Offline, err error) {
-	for _, name := range []string{datadir.DatabaseFile, datadir.MasterKeyFile} {
+func OpenOffline(ctx context.Context, path string, log *slog.Logger) (*Offline, error) {
+	return OpenOfflineStore(ctx, path, "", log)
+}
+
+// OpenOfflineStore is OpenOffline on the store spec names (serve's
+// --store): "" or "sqlite" for the data dir's own database; a
+// postgres:// URL for the database several nodes share, with path the
+// data dir of one of them, for its master key. The nodes may be running:
+// the data dir is not locked, and nothing is written.
+func OpenOfflineStore(ctx context.Context, path, spec string, log *slog.Logger) (o *Offline, err error) {
+	shared := spec != "" && spec != "sqlite"
+	files := []string{datadir.DatabaseFile, datadir.MasterKeyFile}
+	if shared {
+		files = files[1:]
+	}
+	for _, name := range files {
 		if _, err := os.Stat(filepath.Join(path, name)); errors.Is(err, fs.ErrNotExist) {
+			if shared {
+				return nil, fmt.Errorf("%s has no %s: give the data dir of one of the nodes serving %s", path, name, storeopen.Describe(spec, ""))
+			}
 			return nil, fmt.Errorf("%s is not the data dir of an assumed server: it has no %s (start `assumed serve --data-dir %s` once to create it)", path, name, path)
 		} else if err != nil {
 			return nil, fmt.Errorf("data dir %s: %w", path, err)
 		}
 	}
-	dir, err := datadir.Open(path, log)
-	if err != nil {
-		var le *datadir.LockedError
-		if errors.As(err, &le) {
-			return nil, fmt.Errorf("%w; to ask that server instead, drop --data-dir and point AWS_ENDPOINT_URL (or --endpoint-url) at it", err)
-		}
-		return nil, err
-	}
-	o = &Offline{dir: dir}
+	off := &Offline{}
+	o = off
 	defer func() {
 		if err != nil {
-			o.Close()
+			off.Close()
 		}
 	}()
-	key, err := dir.MasterKey()
-	if err != nil {
-		return nil, err
+	var key []byte
+	if shared {
+		if key, err = creds.LoadOrCreateMasterKey(filepath.Join(path, datadir.MasterKeyFile)); err != nil {
+			return nil, fmt.Errorf("data dir %s: %w", path, err)
+		}
+	} else {
+		dir, err := datadir.Open(path, log)
+		if err != nil {
+			var le *datadir.LockedError
+			if errors.As(err, &le) {
+				return nil, fmt.Errorf("%w; to ask that server instead, drop --data-dir and point AWS_ENDPOINT_URL (or --endpoint-url) at it", err)
+			}
+			return nil, err
+		}
+		o.dir = dir
+		if key, err = dir.MasterKey(); err != nil {
+			return nil, err
+		}
 	}
 	sealer, err := creds.NewSealer(key)
 	if err != nil {
 		return nil, fmt.Errorf("data dir %s: %w", path, err)
 	}
-	if o.st, err = sqlite.Open(ctx, dir.DatabasePath()); err != nil {
+	if o.st, err = storeopen.Open(ctx, spec, filepath.Join(path, datadir.DatabaseFile)); err != nil {
 		return nil, err
+	}
+	if _, err := checkMasterKey(ctx, o.st, sealer, shared); err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", path, err)
 	}
 	decoders := eks.Decoders(sealer)
 	maps.Copy(decoders, gateway.Decoders())
