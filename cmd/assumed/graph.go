@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -376,7 +377,7 @@ from a stopped server's --data-dir (every account's).`,
 // runFindings prints the findings at or above the threshold, and fails
 // when there are any.
 func runFindings(ctx context.Context, s streams, opt *findingsOptions) error {
-	if !contains(analyze.Severities, opt.minSeverity) {
+	if !slices.Contains(analyze.Severities, opt.minSeverity) {
 		return usageError(fmt.Errorf("--min-severity %q: want one of %s", opt.minSeverity, strings.Join(analyze.Severities, ", ")))
 	}
 	if err := opt.src.check(); err != nil {
@@ -438,13 +439,4 @@ func runFindings(ctx context.Context, s streams, opt *findingsOptions) error {
 		return &exitError{code: exitFailure, reported: true, err: fmt.Errorf("%d finding(s) at or above %s", len(shown), opt.minSeverity)}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -3,6 +3,7 @@ package analyze
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"strings"
@@ -371,12 +372,12 @@ func (b *builder) collect(c *candidates, st *policy.Statement) {
 // roles' order.
 func (b *builder) trustEdges() {
 	var roles []*directory.Role
-	for _, acctID := range sortedKeys(b.snap.IAM) {
+	for _, acctID := range slices.Sorted(maps.Keys(b.snap.IAM)) {
 		if _, ok := b.snap.Accounts[acctID]; !ok {
 			continue
 		}
 		a := b.snap.IAM[acctID]
-		for _, key := range sortedKeys(a.Roles) {
+		for _, key := range slices.Sorted(maps.Keys(a.Roles)) {
 			roles = append(roles, a.Roles[key])
 		}
 	}
@@ -424,7 +425,7 @@ func (b *builder) roleEdges(role *directory.Role, o *out) {
 		wactions = w.apply(wctx)
 	}
 	roleAccount := accountOfARN(role.ARN)
-	for _, p := range sortedKeys(c.iam) {
+	for _, p := range slices.Sorted(maps.Keys(c.iam)) {
 		// Without an identity Allow that could be sts:AssumeRole, only a
 		// trust naming the principal in its own account lets it in.
 		if !b.mayAssume[p] && (accountOfARN(p) != roleAccount || !c.explicit[p]) {
@@ -432,16 +433,16 @@ func (b *builder) roleEdges(role *directory.Role, o *out) {
 		}
 		b.assumeEdge(p, role, w, wctx, wactions, o)
 	}
-	for _, ext := range sortedKeys(c.external) {
+	for _, ext := range slices.Sorted(maps.Keys(c.external)) {
 		who := &policy.Principal{Type: arn.PrincipalAccount, AccountID: ext, ARN: "arn:aws:iam::" + ext + ":root"}
 		b.trustOnlyEdge(&Node{ID: AccountNodeID(ext), Kind: KindExternalAccount, Account: ext, Name: ext}, who, role, w, o,
 			"account "+ext+" is not in the directory: its side (the identity-based policies of its principals) is not known, so the edge is the trust's alone")
 	}
-	for _, svc := range sortedKeys(c.services) {
+	for _, svc := range slices.Sorted(maps.Keys(c.services)) {
 		who := &policy.Principal{Type: arn.PrincipalService, ARN: svc}
 		b.trustOnlyEdge(&Node{ID: ServiceNodeID(svc), Kind: KindService, Name: svc}, who, role, w, o, "")
 	}
-	for _, prov := range sortedKeys(c.providers) {
+	for _, prov := range slices.Sorted(maps.Keys(c.providers)) {
 		b.webIdentityEdges(prov, role, trust, o)
 	}
 }
@@ -563,13 +564,4 @@ func accountOfARN(a string) string {
 		return ""
 	}
 	return acct
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -3,6 +3,7 @@ package analyze
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -92,7 +93,7 @@ func (f *finder) add(hp *heldPolicy, st *policy.Statement, rule, severity, messa
 // policies (their default version) and resource-based policies.
 func (f *finder) policies() []*heldPolicy {
 	var out []*heldPolicy
-	for _, acctID := range sortedKeys(f.snap.IAM) {
+	for _, acctID := range slices.Sorted(maps.Keys(f.snap.IAM)) {
 		if _, ok := f.snap.Accounts[acctID]; !ok {
 			continue
 		}
@@ -105,7 +106,7 @@ func (f *finder) policies() []*heldPolicy {
 				}
 			}
 		}
-		for _, k := range sortedKeys(a.Roles) {
+		for _, k := range slices.Sorted(maps.Keys(a.Roles)) {
 			r := a.Roles[k]
 			doc, trust := f.snap.EffectiveTrust(r)
 			if trust != nil {
@@ -114,20 +115,20 @@ func (f *finder) policies() []*heldPolicy {
 			}
 			inline("role", r.Name, r.ARN, r.Inline)
 		}
-		for _, k := range sortedKeys(a.Users) {
+		for _, k := range slices.Sorted(maps.Keys(a.Users)) {
 			inline("user", a.Users[k].Name, a.Users[k].ARN, a.Users[k].Inline)
 		}
-		for _, k := range sortedKeys(a.Groups) {
+		for _, k := range slices.Sorted(maps.Keys(a.Groups)) {
 			inline("group", a.Groups[k].Name, a.Groups[k].ARN, a.Groups[k].Inline)
 		}
-		for _, k := range sortedKeys(a.Policies) {
+		for _, k := range slices.Sorted(maps.Keys(a.Policies)) {
 			mp := a.Policies[k]
 			if v := mp.Default(); v != nil && v.Compiled != nil {
 				out = append(out, &heldPolicy{account: acctID, subject: mp.ARN, kind: authz.KindIdentity, doc: v.Document, p: v.Compiled, name: "managed policy " + mp.ARN})
 			}
 		}
 	}
-	for _, k := range sortedKeys(f.snap.Resources) {
+	for _, k := range slices.Sorted(maps.Keys(f.snap.Resources)) {
 		r := f.snap.Resources[k]
 		if r.Compiled == nil {
 			continue
@@ -361,13 +362,13 @@ func (f *finder) namesItselfToAssume(role *directory.Role) bool {
 // its associations' roles can assume.
 func (f *finder) podIdentityTargets() {
 	targets := map[string][]*directory.PodIdentityAssociation{}
-	for _, id := range sortedKeys(f.snap.PodIdentityAssociations) {
+	for _, id := range slices.Sorted(maps.Keys(f.snap.PodIdentityAssociations)) {
 		a := f.snap.PodIdentityAssociations[id]
 		if a.TargetRoleARN != "" {
 			targets[a.TargetRoleARN] = append(targets[a.TargetRoleARN], a)
 		}
 	}
-	for _, target := range sortedKeys(targets) {
+	for _, target := range slices.Sorted(maps.Keys(targets)) {
 		allowed := map[string]bool{}
 		for _, a := range targets[target] {
 			allowed[a.RoleARN] = true

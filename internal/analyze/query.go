@@ -296,15 +296,7 @@ func (g *Graph) Around(account string) *Graph {
 		sub.add(to)
 		sub.connect(e)
 	}
-	for _, n := range sub.Nodes {
-		if n.Account != "" && !slices.Contains(sub.Accounts, n.Account) {
-			if a, ok := g.byID[AccountNodeID(n.Account)]; ok && a.Kind == KindAccount {
-				sub.Accounts = append(sub.Accounts, n.Account)
-			}
-		}
-	}
-	sub.sort()
-	return sub
+	return sub.withAccountsOf(g)
 }
 
 // Subgraph returns the graph of some paths' edges and of extra nodes
@@ -334,6 +326,12 @@ func (g *Graph) Subgraph(paths []Path, extra []string) *Graph {
 			sub.connect(e)
 		}
 	}
+	return sub.withAccountsOf(g)
+}
+
+// withAccountsOf completes a part of g: the accounts of its nodes (those
+// g holds, with their nodes), in order.
+func (sub *Graph) withAccountsOf(g *Graph) *Graph {
 	for _, n := range slices.Clone(sub.Nodes) {
 		if n.Account != "" && !slices.Contains(sub.Accounts, n.Account) {
 			if a, ok := g.byID[AccountNodeID(n.Account)]; ok && a.Kind == KindAccount {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -133,7 +135,7 @@ func (g *Graph) WriteDOT(w io.Writer) error {
 		}
 		byAccount[n.Account] = append(byAccount[n.Account], n)
 	}
-	for i, acct := range sortedKeys(byAccount) {
+	for i, acct := range slices.Sorted(maps.Keys(byAccount)) {
 		name := acct
 		if a, ok := g.byID[AccountNodeID(acct)]; ok && a.Name != "" {
 			name = acct + " (" + a.Name + ")"

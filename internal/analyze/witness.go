@@ -1,6 +1,8 @@
 package analyze
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -66,12 +68,7 @@ func witness(p *policy.Policy, keep func(string) bool) witnessValues {
 // witnessFor is a value that meets condition c, or nil for operators a
 // value can't be made for (negations, Null).
 func witnessFor(c *policy.Condition) []string {
-	op := strings.TrimSuffix(c.Operator, "IfExists")
-	multi := false
-	if i := strings.IndexByte(op, ':'); i >= 0 {
-		multi = true
-		op = op[i+1:]
-	}
+	op, multi := baseOperator(c.Operator)
 	switch op {
 	case "StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike":
 		if multi {
@@ -96,6 +93,17 @@ func witnessFor(c *policy.Condition) []string {
 		}
 	}
 	return nil
+}
+
+// baseOperator is a condition operator without its IfExists suffix and
+// its set qualifier (ForAnyValue:, ForAllValues:); qualified says it had
+// one.
+func baseOperator(op string) (base string, qualified bool) {
+	base = strings.TrimSuffix(op, "IfExists")
+	if i := strings.IndexByte(base, ':'); i >= 0 {
+		return base[i+1:], true
+	}
+	return base, false
 }
 
 // fillWildcards turns a pattern into one string it matches.
@@ -143,7 +151,7 @@ func (w witnessValues) apply(ctx *policy.Context) []string {
 		}
 	}
 	if tags := w.tags(); len(tags) > 0 {
-		keys := sortedKeys(tags)
+		keys := slices.Sorted(maps.Keys(tags))
 		for _, k := range keys {
 			ctx.Set("aws:RequestTag/"+k, tags[k])
 		}

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -107,11 +108,7 @@ func namesProvider(st *policy.Statement, providerARN string) bool {
 // positive reports whether a condition operator is met by a value equal
 // to (or matching) one of its values: not a negation, not Null.
 func positive(op string) bool {
-	op = strings.TrimSuffix(op, "IfExists")
-	if i := strings.IndexByte(op, ':'); i >= 0 {
-		op = op[i+1:]
-	}
-	switch op {
+	switch base, _ := baseOperator(op); base {
 	case "StringEquals", "StringEqualsIgnoreCase", "StringLike":
 		return true
 	}
@@ -139,7 +136,7 @@ func serviceAccountOf(sub string) (namespace, name string, ok bool) {
 // the first role with the association's external ID and the tags as
 // transitive tags.
 func (b *builder) podIdentityEdges() {
-	for _, id := range sortedKeys(b.snap.PodIdentityAssociations) {
+	for _, id := range slices.Sorted(maps.Keys(b.snap.PodIdentityAssociations)) {
 		a := b.snap.PodIdentityAssociations[id]
 		role, ok := b.snap.RoleByARN(a.RoleARN)
 		if !ok {
@@ -228,7 +225,7 @@ func (b *builder) targetEdge(a *directory.PodIdentityAssociation, first *directo
 // ("s3:Get*") is decided as written, standing for the actions it
 // matches.
 func (b *builder) resourceEdges() {
-	for _, key := range sortedKeys(b.snap.Resources) {
+	for _, key := range slices.Sorted(maps.Keys(b.snap.Resources)) {
 		r := b.snap.Resources[key]
 		if r.Compiled == nil {
 			continue
@@ -256,7 +253,7 @@ func (b *builder) resourceEdges() {
 				}
 			}
 		}
-		for _, p := range sortedKeys(c.iam) {
+		for _, p := range slices.Sorted(maps.Keys(c.iam)) {
 			caller := b.caller(p)
 			if caller == nil {
 				continue

@@ -9,6 +9,8 @@ package audit
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -287,7 +289,7 @@ func (u *UserIdentity) appendJSON(b []byte) []byte {
 			b = append(b, `"webIdFederationData":{"federatedProvider":`...)
 			b = appendString(b, wf.FederatedProvider)
 			b = append(b, `,"attributes":{`...)
-			for i, k := range sortedKeys(wf.Attributes) {
+			for i, k := range slices.Sorted(maps.Keys(wf.Attributes)) {
 				if i > 0 {
 					b = append(b, ',')
 				}
@@ -306,23 +308,6 @@ func (u *UserIdentity) appendJSON(b []byte) []byte {
 	}
 	b = appendOptional(b, "invokedBy", u.InvokedBy)
 	return append(b, '}')
-}
-
-func sortedKeys(m map[string]string) []string {
-	if len(m) == 0 {
-		return nil
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	// Few keys: insertion sort, no import.
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
-	return keys
 }
 
 // AppendString appends v as a JSON string.

@@ -72,15 +72,9 @@ func ResourceApplied(snap *directory.Snapshot, req ResourceRequest) []Applied {
 	if c == nil {
 		return nil
 	}
-	sub := describe(snap, c)
-	rset, rNeed := resourceSet(req)
-	need := sub.need | rNeed
-	ctx := sub.contextFor(req.Context, need)
 	owner := req.owner()
-	if need&kResourceAccount != 0 {
-		ctx.Set("aws:resourceaccount", owner)
-	}
-	preq := &policy.Request{Principal: sub.principal, Action: req.Action, Resource: req.Resource, Context: ctx}
+	sub := describe(snap, c)
+	rset, preq := resourceRequest(sub, req, owner)
 	out := allows(nil, KindResource, owner, rset, preq)
 	if !c.IsRoot() {
 		out = allows(out, KindIdentity, c.AccountID, sub.identity, preq)

@@ -86,22 +86,7 @@ func authorizeResource(snap *directory.Snapshot, req ResourceRequest, quiet bool
 	}
 	resourceAccount := req.owner()
 	sub := describe(snap, c)
-	rset, rNeed := resourceSet(req)
-	// Only the keys some policy in play reads are set.
-	need := sub.need | rNeed
-	ctx := sub.contextFor(req.Context, need)
-	if need&kResourceAccount != 0 {
-		ctx.Set("aws:resourceaccount", resourceAccount)
-	}
-	if need&kResourceTag != 0 {
-		for _, t := range req.ResourceTags {
-			ctx.Set("aws:ResourceTag/"+t.Key, t.Value)
-		}
-	}
-	if need&kTime != 0 && c.RequestTime.IsZero() {
-		ctx.SetTime(time.Now())
-	}
-	preq := &policy.Request{Principal: sub.principal, Action: req.Action, Resource: req.Resource, Context: ctx}
+	rset, preq := resourceRequest(sub, req, resourceAccount)
 	areq := Request{Caller: c, Action: req.Action, Resource: req.Resource, Context: req.Context}
 
 	var matches [4]policy.Match
@@ -172,6 +157,27 @@ func authorizeResource(snap *directory.Snapshot, req ResourceRequest, quiet bool
 		return withNearMiss(err, more...)
 	}
 	return nil
+}
+
+// resourceRequest is the resource's policy set and the request the
+// caller's and the resource's policies are evaluated on: only the keys
+// some policy in play reads are set.
+func resourceRequest(sub *subject, req ResourceRequest, resourceAccount string) (*policy.Set, *policy.Request) {
+	rset, rNeed := resourceSet(req)
+	need := sub.need | rNeed
+	ctx := sub.contextFor(req.Context, need)
+	if need&kResourceAccount != 0 {
+		ctx.Set("aws:resourceaccount", resourceAccount)
+	}
+	if need&kResourceTag != 0 {
+		for _, t := range req.ResourceTags {
+			ctx.Set("aws:ResourceTag/"+t.Key, t.Value)
+		}
+	}
+	if need&kTime != 0 && req.Caller.RequestTime.IsZero() {
+		ctx.SetTime(time.Now())
+	}
+	return rset, &policy.Request{Principal: sub.principal, Action: req.Action, Resource: req.Resource, Context: ctx}
 }
 
 // owner is the account that owns the resource: ResourceAccount, else
